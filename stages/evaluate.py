@@ -1,0 +1,120 @@
+"""Stage evaluate: the model and every baseline, on the same target points, in original units.
+
+Predictions are put back in time order and inverse-transformed before any metric, so
+the numbers say how far off the forecast is in the series' own units (here GW), and
+``rel_mae`` says how it compares with simply repeating the last value.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from stages import baselines
+from stages.common import atomic_path, load_arrays, quiet_tensorflow, read_json, run_stage, write_json
+from stages.ingest import SERIES_FILE
+from stages.metrics import all_metrics, seasonal_naive_scale
+from stages.params import Params, load_params
+from stages.windows import ARRAYS_FILE, SCALER_FILE, Scaler, split_rows
+
+quiet_tensorflow()
+import keras  # noqa: E402
+
+from stages.train import MODEL_FILE  # noqa: E402
+
+METRICS_FILE = Path("reports/metrics.json")
+PREDICTIONS_FILE = Path("reports/predictions_test.csv")
+EVALUATED_BLOCKS = ("valid", "test")
+BASELINES = ("persistence", "seasonal_naive", "window_mean", "drift", "linear_ar")
+
+
+def in_time_order(arrays: dict[str, np.ndarray], block: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Inputs, targets and target rows of a block, sorted by forecast time."""
+    order = np.argsort(arrays[f"rows_{block}"][:, 0], kind="stable")
+    return arrays[f"x_{block}"][order], arrays[f"y_{block}"][order], arrays[f"rows_{block}"][order]
+
+
+def to_original_units(forecast: np.ndarray, x: np.ndarray, scaler: Scaler, target: str) -> np.ndarray:
+    """Undo the target transform (delta from the last input) and then the scaling."""
+    level = forecast.astype(np.float64)
+    if target == "delta":
+        level = level + x[:, -1:, 0].astype(np.float64)
+    return scaler.inverse(level, column=0)
+
+
+def forecasts_for_block(
+    model_forecast: np.ndarray, x: np.ndarray, rows: np.ndarray, series: np.ndarray,
+    scaler: Scaler, linear_ar: object, params: Params,
+) -> dict[str, np.ndarray]:
+    """Every method's forecast in original units, keyed by method name, model first."""
+    return {
+        "model": to_original_units(model_forecast, x, scaler, params.target),
+        "persistence": baselines.persistence(series, rows),
+        "seasonal_naive": baselines.seasonal_naive(series, rows, params.season),
+        "window_mean": baselines.window_mean(series, rows, params.window),
+        "drift": baselines.drift(series, rows, params.window),
+        "linear_ar": to_original_units(baselines.predict_linear_autoregression(linear_ar, x), x, scaler, params.target),
+    }
+
+
+def score(forecasts: dict[str, np.ndarray], actual: np.ndarray, mase_scale: float) -> dict[str, dict[str, float]]:
+    reference = forecasts["persistence"]
+    return {name: all_metrics(actual, forecast, reference, mase_scale) for name, forecast in forecasts.items()}
+
+
+def predictions_table(timestamps: np.ndarray, rows: np.ndarray, actual: np.ndarray, forecasts: dict[str, np.ndarray]) -> pd.DataFrame:
+    """One line per target point, in time order: timestamp, steps ahead, actual, each method."""
+    steps = np.broadcast_to(np.arange(1, rows.shape[1] + 1), rows.shape)
+    table = pd.DataFrame({
+        "timestamp": pd.DatetimeIndex(timestamps[rows.ravel()]).strftime("%Y-%m-%dT%H:%M:%S"),
+        "step": steps.ravel(),
+        "actual": actual.ravel(),
+    })
+    for name, forecast in forecasts.items():
+        table[name] = forecast.ravel()
+    return table.sort_values(["step", "timestamp"], kind="stable").reset_index(drop=True)
+
+
+def evaluate(model: keras.Model, arrays: dict, series: dict, scaler: Scaler, params: Params) -> tuple[dict, pd.DataFrame]:
+    target = series["target"]
+    train_end = split_rows(len(target), params)[0]
+    mase_scale = seasonal_naive_scale(target[:train_end], params.season)
+    linear_ar = baselines.fit_linear_autoregression(arrays["x_train"], arrays["y_train"], params.ridge_alpha)
+    metrics: dict = {"mase_scale": mase_scale}
+    table = None
+    for block in EVALUATED_BLOCKS:
+        x, y, rows = in_time_order(arrays, block)
+        raw_forecast = model.predict(x, batch_size=1024, verbose=0)
+        forecasts = forecasts_for_block(raw_forecast, x, rows, target, scaler, linear_ar, params)
+        actual = target[rows]
+        metrics[block] = score(forecasts, actual, mase_scale)
+        keras_scores = model.evaluate(x, y, batch_size=1024, verbose=0, return_dict=True)
+        metrics[block]["model"]["keras_loss"] = float(keras_scores["loss"])  # includes any L2 penalty
+        metrics[block]["model"]["scaled_mse"] = float(keras_scores["mse"])
+        metrics[block]["points"] = int(actual.size)
+        if block == "test":
+            table = predictions_table(series["timestamps"], rows, actual, forecasts)
+    return metrics, table
+
+
+def main() -> None:
+    params = load_params()
+    arrays = load_arrays(ARRAYS_FILE)
+    series = load_arrays(SERIES_FILE)
+    scaler = Scaler.from_dict(read_json(SCALER_FILE))
+    model = keras.saving.load_model(MODEL_FILE, safe_mode=True)
+    metrics, table = evaluate(model, arrays, series, scaler, params)
+    write_json(METRICS_FILE, metrics)
+    with atomic_path(PREDICTIONS_FILE) as tmp:
+        table.to_csv(tmp, index=False, float_format="%.6f")
+    test = metrics["test"]
+    print(
+        f"evaluate: test MAE model {test['model']['mae']:.4f} vs persistence {test['persistence']['mae']:.4f} "
+        f"(rel_mae {test['model']['rel_mae']:.3f}); linear_ar rel_mae {test['linear_ar']['rel_mae']:.3f}"
+    )
+
+
+if __name__ == "__main__":
+    run_stage(main)

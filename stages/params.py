@@ -1,0 +1,280 @@
+"""The one place where params.yaml is read, typed and validated.
+
+Every stage calls :func:`load_params` first, so a typo or a bad value stops the
+pipeline before any work is done, with a message that names the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PARAMS_FILE = Path("params.yaml")
+
+CELLS = ("simple_rnn", "lstm", "gru")
+SCALERS = ("standard", "minmax", "robust", "none")
+SCALER_FITS = ("train", "all")
+SHUFFLES = ("train", "none", "before_split")
+MISSING_POLICIES = ("error", "interpolate", "ffill")
+TARGETS = ("level", "delta")
+ACTIVATIONS = ("tanh", "sigmoid", "relu", "elu", "selu", "gelu", "swish", "softsign", "linear")
+INITIALIZERS = (
+    "glorot_uniform", "glorot_normal", "he_normal", "he_uniform", "lecun_normal",
+    "orthogonal", "random_normal", "zeros",
+)
+
+# Names people type by habit, mapped to the key this project uses.
+ALIASES = {
+    "learning_rate": "lr",
+    "learningrate": "lr",
+    "n_epochs": "epochs",
+    "num_epochs": "epochs",
+    "batchsize": "batch_size",
+    "window_size": "window",
+    "lookback": "window",
+    "n_layers": "layers",
+    "num_layers": "layers",
+    "hidden_units": "units",
+    "random_state": "seed",
+    "random_seed": "seed",
+}
+
+
+class ParamError(ValueError):
+    """A params.yaml problem; the message names the key and what to do."""
+
+
+@dataclass(frozen=True)
+class Params:
+    """Every knob of the pipeline. Field order follows params.yaml."""
+
+    # ingest
+    data_path: str = "data/raw/elecdemand_vic_2014.csv"
+    time_column: str = "timestamp"
+    target_column: str = "demand_gw"
+    covariates: tuple[str, ...] = ()
+    csv_sep: str = ","
+    decimal: str = "."
+    encoding: str = "utf-8"
+    freq: str = "30min"
+    missing: str = "error"
+    max_gap: int = 4
+    # windows
+    train_frac: float = 0.7
+    valid_frac: float = 0.15
+    test_frac: float = 0.15
+    window: int = 60
+    horizon: int = 1
+    scaler: str = "standard"
+    scaler_fit: str = "train"
+    shuffle: str = "train"
+    target: str = "level"
+    calendar: bool = False
+    seed: int = 42
+    # train
+    cell: str = "lstm"
+    layers: int = 1
+    units: int = 64
+    activation: tuple[str, ...] = ("tanh",)
+    dropout: float = 0.0
+    recurrent_dropout: float = 0.0
+    l2: float = 0.0
+    l2_bias: float = 0.0
+    kernel_initializer: str = "glorot_uniform"
+    bias_initializer: str = "zeros"
+    linear_skip: bool = False
+    lr: float = 1.0e-3
+    clipnorm: float = 1.0
+    reduce_lr_patience: int = 0
+    epochs: int = 40
+    batch_size: int = 64
+    patience: int = 8
+    # evaluate
+    season: int = 48
+    ridge_alpha: float = 1.0
+
+    def layer_activations(self) -> tuple[str, ...]:
+        """One activation per recurrent layer: a single name applies to all."""
+        if len(self.activation) == 1:
+            return self.activation * self.layers
+        return self.activation
+
+
+@dataclass(frozen=True)
+class _Rule:
+    kind: type
+    choices: tuple[str, ...] | None = None
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False  # lr must be > 0, not >= 0
+    high_open: bool = False  # dropout must be < 1
+    hint: str = ""
+    sequence: bool = field(default=False)
+
+
+RULES: dict[str, _Rule] = {
+    "data_path": _Rule(str),
+    "time_column": _Rule(str),
+    "target_column": _Rule(str),
+    "covariates": _Rule(str, sequence=True, hint="a list of column names, e.g. [temperature_c, workday]"),
+    "csv_sep": _Rule(str),
+    "decimal": _Rule(str, choices=(".", ",")),
+    "encoding": _Rule(str),
+    "freq": _Rule(str, hint="a pandas frequency such as 30min or 1h, or 'none' to skip the check"),
+    "missing": _Rule(str, choices=MISSING_POLICIES),
+    "max_gap": _Rule(int, low=1),
+    "train_frac": _Rule(float, low=0, high=1, low_open=True, high_open=True),
+    "valid_frac": _Rule(float, low=0, high=1, low_open=True, high_open=True),
+    "test_frac": _Rule(float, low=0, high=1, low_open=True, high_open=True),
+    "window": _Rule(int, low=1),
+    "horizon": _Rule(int, low=1),
+    "scaler": _Rule(str, choices=SCALERS),
+    "scaler_fit": _Rule(str, choices=SCALER_FITS),
+    "shuffle": _Rule(str, choices=SHUFFLES),
+    "target": _Rule(str, choices=TARGETS),
+    "calendar": _Rule(bool),
+    "seed": _Rule(int, low=0),
+    "cell": _Rule(str, choices=CELLS),
+    "layers": _Rule(int, low=1),
+    "units": _Rule(int, low=1),
+    "activation": _Rule(str, choices=ACTIVATIONS, sequence=True),
+    "dropout": _Rule(float, low=0, high=1, high_open=True),
+    "recurrent_dropout": _Rule(float, low=0, high=1, high_open=True),
+    "l2": _Rule(float, low=0),
+    "l2_bias": _Rule(float, low=0),
+    "kernel_initializer": _Rule(str, choices=INITIALIZERS),
+    "bias_initializer": _Rule(str, choices=INITIALIZERS),
+    "linear_skip": _Rule(bool),
+    "lr": _Rule(float, low=0, low_open=True, hint="write it as 1.0e-4 or 0.0001"),
+    "clipnorm": _Rule(float, low=0, hint="0 turns gradient clipping off"),
+    "reduce_lr_patience": _Rule(int, low=0, hint="0 turns the schedule off"),
+    "epochs": _Rule(int, low=1),
+    "batch_size": _Rule(int, low=1),
+    "patience": _Rule(int, low=1),
+    "season": _Rule(int, low=1),
+    "ridge_alpha": _Rule(float, low=0),
+}
+
+
+def _nearest(key: str) -> str:
+    if key in ALIASES:
+        return f"; did you mean '{ALIASES[key]}'?"
+    close = difflib.get_close_matches(key, RULES, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else f"; valid keys: {', '.join(RULES)}"
+
+
+def _coerce_scalar(key: str, value: Any, rule: _Rule) -> Any:
+    where = f"param '{key}'"
+    if rule.kind is bool:
+        if isinstance(value, bool):
+            return value
+        raise ParamError(f"{where} must be true or false, got {value!r}")
+    if rule.kind is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ParamError(f"{where} must be a whole number, got {value!r}")
+        return value
+    if rule.kind is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            extra = ""
+            if isinstance(value, str):
+                extra = " (YAML reads '1e-4' as a string: write 1.0e-4 or 0.0001)"
+            raise ParamError(f"{where} must be a number, got {value!r}{extra}")
+        value = float(value)
+        if not math.isfinite(value):
+            raise ParamError(f"{where} must be finite, got {value!r}")
+        return value
+    if not isinstance(value, str):
+        raise ParamError(f"{where} must be text, got {value!r}")
+    if rule.choices is not None and value not in rule.choices:
+        close = difflib.get_close_matches(value, rule.choices, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise ParamError(f"{where} is {value!r}; choose one of {', '.join(rule.choices)}{hint}")
+    return value
+
+
+def _check_range(key: str, value: float, rule: _Rule) -> None:
+    if rule.low is not None and (value < rule.low or (rule.low_open and value == rule.low)):
+        op = ">" if rule.low_open else ">="
+        raise ParamError(f"param '{key}' is {value}; it must be {op} {rule.low}")
+    if rule.high is not None and (value > rule.high or (rule.high_open and value == rule.high)):
+        op = "<" if rule.high_open else "<="
+        raise ParamError(f"param '{key}' is {value}; it must be {op} {rule.high}")
+
+
+def _coerce(key: str, value: Any) -> Any:
+    rule = RULES[key]
+    if rule.sequence:
+        if value is None and key == "covariates":
+            items = []
+        else:
+            items = value if isinstance(value, list) else [value]
+        if key == "activation" and not items:
+            raise ParamError("param 'activation' needs at least one activation name")
+        return tuple(_coerce_scalar(key, item, rule) for item in items)
+    value = _coerce_scalar(key, value, rule)
+    if rule.kind in (int, float):
+        _check_range(key, value, rule)
+    return value
+
+
+def _check_together(params: Params) -> None:
+    total = params.train_frac + params.valid_frac + params.test_frac
+    if not math.isclose(total, 1.0, abs_tol=1e-9):
+        raise ParamError(
+            f"params 'train_frac' + 'valid_frac' + 'test_frac' sum to {total:g}; they must sum to 1"
+        )
+    if len(params.activation) not in (1, params.layers):
+        raise ParamError(
+            f"param 'activation' lists {len(params.activation)} names for {params.layers} layers; "
+            "give one name for all layers or one per layer"
+        )
+    if params.target_column in params.covariates:
+        raise ParamError(
+            f"param 'covariates' lists the target column '{params.target_column}'; "
+            "its past values are always an input already"
+        )
+    if len(set(params.covariates)) != len(params.covariates):
+        raise ParamError(f"param 'covariates' lists a column twice: {list(params.covariates)}")
+
+
+def parse_params(raw: Any, source: str = str(PARAMS_FILE)) -> Params:
+    """Turn the mapping read from params.yaml into validated, typed :class:`Params`."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ParamError(f"{source} must be a mapping of keys to values, got {type(raw).__name__}")
+    unknown = [key for key in raw if key not in RULES]
+    if unknown:
+        key = unknown[0]
+        raise ParamError(f"{source}: unknown param '{key}'{_nearest(str(key))}")
+    values = {key: _coerce(key, value) for key, value in raw.items()}
+    params = Params(**values)
+    _check_together(params)
+    return params
+
+
+def load_params(path: Path = PARAMS_FILE) -> Params:
+    """Read params.yaml with the safe loader and validate all of it."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as err:
+        raise ParamError(f"{path} not found: run from the project root") from err
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise ParamError(f"{path} is not valid YAML: {err}") from err
+    return parse_params(raw, source=str(path))
+
+
+def as_dict(params: Params) -> dict[str, Any]:
+    """Plain JSON-ready mapping, for writing the effective params next to a model."""
+    return {
+        key: list(value) if isinstance(value, tuple) else value
+        for key, value in dataclasses.asdict(params).items()
+    }

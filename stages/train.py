@@ -1,0 +1,124 @@
+"""Stage train: fit the Keras model on the training windows, stop early on the valid block.
+
+The seed is set before the model is built, so two runs give the same weights.
+A loss that turns non-finite stops training at that batch with a remedy, and no
+model file is written that a later stage could take for a good one.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+from stages.common import TrainingError, atomic_path, load_arrays, quiet_tensorflow, run_stage, write_json
+from stages.params import Params, as_dict, load_params
+from stages.windows import ARRAYS_FILE
+
+quiet_tensorflow()
+import keras  # noqa: E402
+from dvclive import Live  # noqa: E402
+
+from stages.model import build_model, compile_model  # noqa: E402
+
+MODEL_FILE = Path("models/model.keras")
+EFFECTIVE_PARAMS_FILE = Path("models/train_params.json")
+LIVE_DIR = Path("reports/train")
+MONITOR = "val_mse"  # the valid block's data loss; the L2 penalty is not forecast error
+
+
+class StopOnNonFinite(keras.callbacks.Callback):
+    """Raise at the first non-finite training loss instead of wasting the remaining epochs."""
+
+    def __init__(self, params: Params) -> None:
+        super().__init__()
+        self.params_ = params
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        loss = float((logs or {}).get("loss", 0.0))
+        if not math.isfinite(loss):
+            raise TrainingError(divergence_message(self.params_, self.epoch + 1, batch + 1, loss))
+
+
+def divergence_message(params: Params, epoch: int, batch: int, loss: float) -> str:
+    remedies = [f"lower 'lr' (now {params.lr:g}), e.g. dvc exp run -S lr={params.lr / 10:g}"]
+    if not params.clipnorm:
+        remedies.append("clip gradients with 'clipnorm' (e.g. 1.0)")
+    unbounded = sorted({a for a in params.layer_activations() if a in ("relu", "elu", "selu", "gelu", "swish", "linear")})
+    if unbounded:
+        remedies.append(f"use a bounded 'activation' such as tanh instead of {', '.join(unbounded)}")
+    return (
+        f"training diverged: the loss became {loss} at epoch {epoch}, batch {batch}; no model was saved. "
+        f"Try: {'; '.join(remedies)}"
+    )
+
+
+class LiveLogger(keras.callbacks.Callback):
+    """Per-epoch train and valid losses to dvclive, under names that match dvc.yaml's plots."""
+
+    NAMES = {"loss": "train/loss", "mse": "train/mse", "val_loss": "valid/loss", "val_mse": "valid/mse"}
+
+    def __init__(self, live: Live) -> None:
+        super().__init__()
+        self.live = live
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        for key, name in self.NAMES.items():
+            if key in (logs or {}):
+                self.live.log_metric(name, float(logs[key]))
+        self.live.log_metric("learning_rate", float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
+        self.live.next_step()
+
+
+def train_model(arrays: dict, params: Params, live: Live | None = None) -> tuple[keras.Model, dict]:
+    """Build, compile and fit; return the model with the best valid weights and a training summary."""
+    keras.utils.set_random_seed(params.seed)
+    x_train, y_train = arrays["x_train"], arrays["y_train"]
+    model = build_model(x_train.shape[1], x_train.shape[2], y_train.shape[1], params)
+    compile_model(model, params)
+    # Read back from the compiled optimizer: the rate training really starts with, not the one asked for.
+    learning_rate = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+    stopper = keras.callbacks.EarlyStopping(monitor=MONITOR, patience=params.patience, restore_best_weights=True)
+    callbacks = [StopOnNonFinite(params), stopper]
+    if params.reduce_lr_patience:
+        callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor=MONITOR, factor=0.5, patience=params.reduce_lr_patience))
+    if live is not None:
+        callbacks.append(LiveLogger(live))
+    started = time.perf_counter()
+    history = model.fit(
+        x_train, y_train,
+        validation_data=(arrays["x_valid"], arrays["y_valid"]),
+        epochs=params.epochs, batch_size=params.batch_size,
+        shuffle=params.shuffle != "none", callbacks=callbacks, verbose=0,
+    )
+    seconds = time.perf_counter() - started
+    valid = history.history[MONITOR]
+    best = int(min(range(len(valid)), key=valid.__getitem__))
+    summary = {
+        "epochs_run": len(valid),
+        "best_epoch": best + 1,
+        "best_valid_mse": valid[best],
+        "train_seconds": seconds,
+        "optimizer_learning_rate": learning_rate,
+        "parameters": model.count_params(),
+    }
+    return model, summary
+
+
+def main() -> None:
+    params = load_params()
+    arrays = load_arrays(ARRAYS_FILE)
+    with Live(str(LIVE_DIR), dvcyaml=False, save_dvc_exp=False, report=None) as live:
+        model, summary = train_model(arrays, params, live)
+    with atomic_path(MODEL_FILE) as tmp:
+        model.save(tmp)
+    write_json(EFFECTIVE_PARAMS_FILE, {"params": as_dict(params), "training": summary, "backend": keras.backend.backend()})
+    print(f"train: {summary['epochs_run']} epochs, best valid mse {summary['best_valid_mse']:.5f} at epoch {summary['best_epoch']}")
+
+
+if __name__ == "__main__":
+    run_stage(main)

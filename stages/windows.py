@@ -1,0 +1,269 @@
+"""Stage windows: split in time, scale with train statistics, cut windows, prove it in an audit.
+
+The split happens on rows, before any scaling or windowing. A window's targets never
+cross a block boundary; its inputs may reach back into an earlier block, because the
+past is known at forecast time. Only the training windows are shuffled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.utils import shuffle as sklearn_shuffle
+
+from stages.common import DataError, load_arrays, run_stage, save_arrays, write_json
+from stages.ingest import SERIES_FILE
+from stages.params import Params, load_params
+
+ARRAYS_FILE = Path("data/windows/arrays.npz")
+SCALER_FILE = Path("data/windows/scaler.json")
+AUDIT_FILE = Path("data/windows/audit.json")
+BLOCKS = ("train", "valid", "test")
+CALENDAR_CHANNELS = ("time_of_day_sin", "time_of_day_cos", "day_of_week_sin", "day_of_week_cos")
+
+
+@dataclass(frozen=True)
+class WindowSpec:
+    """The window geometry: ``window`` inputs, then ``horizon`` targets right after them."""
+
+    window: int
+    horizon: int
+
+    @property
+    def span(self) -> int:
+        return self.window + self.horizon
+
+    def starts_with_targets_in(self, lo: int, hi: int) -> np.ndarray:
+        """Window starts whose targets all lie in rows [lo, hi); inputs may precede lo."""
+        first = max(lo - self.window, 0)
+        last = hi - self.span  # inclusive
+        return np.arange(first, last + 1, dtype=np.int64) if last >= first else np.empty(0, np.int64)
+
+    def target_rows(self, starts: np.ndarray) -> np.ndarray:
+        """Row index of every target, shape (windows, horizon)."""
+        return starts[:, None] + self.window + np.arange(self.horizon)
+
+    def inputs(self, features: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        """Input windows (windows, window, channels), cut from a strided view without copying the series."""
+        view = np.lib.stride_tricks.sliding_window_view(features, self.window, axis=0)
+        return np.ascontiguousarray(view[starts].transpose(0, 2, 1))
+
+    def targets(self, series: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        view = np.lib.stride_tricks.sliding_window_view(series[self.window:], self.horizon)
+        return np.ascontiguousarray(view[starts])
+
+
+@dataclass(frozen=True)
+class Scaler:
+    """Per-column affine scaling, ``(x - center) / scale``, kept as plain numbers (no pickle)."""
+
+    kind: str
+    center: np.ndarray
+    scale: np.ndarray
+
+    def transform(self, values: np.ndarray) -> np.ndarray:
+        return (values - self.center) / self.scale
+
+    def inverse(self, values: np.ndarray, column: int = 0) -> np.ndarray:
+        return values * self.scale[column] + self.center[column]
+
+    def to_dict(self, names: list[str], fit_rows: tuple[int, int]) -> dict:
+        return {
+            "kind": self.kind,
+            "fit_rows": list(fit_rows),
+            "columns": {name: {"center": float(c), "scale": float(s)} for name, c, s in zip(names, self.center, self.scale)},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Scaler:
+        columns = data["columns"].values()
+        return cls(data["kind"], np.array([c["center"] for c in columns]), np.array([c["scale"] for c in columns]))
+
+
+def fit_scaler(rows: np.ndarray, kind: str) -> Scaler:
+    """Fit on the rows given (the train block, unless the leaky ``scaler_fit: all`` is chosen)."""
+    width = rows.shape[1]
+    if kind == "standard":
+        center, scale = rows.mean(axis=0), rows.std(axis=0)
+    elif kind == "minmax":
+        center, scale = rows.min(axis=0), rows.max(axis=0) - rows.min(axis=0)
+    elif kind == "robust":
+        q1, median, q3 = np.percentile(rows, [25, 50, 75], axis=0)
+        center, scale = median, q3 - q1
+    else:
+        center, scale = np.zeros(width), np.ones(width)
+    # A column constant over the fit rows keeps its offset but is not divided by zero.
+    return Scaler(kind, center, np.where(scale > 0, scale, 1.0))
+
+
+def split_rows(rows: int, params: Params) -> tuple[int, int]:
+    """End rows (exclusive) of the train and valid blocks, by fraction of rows."""
+    train_end = int(round(rows * params.train_frac))
+    valid_end = int(round(rows * (params.train_frac + params.valid_frac)))
+    return train_end, valid_end
+
+
+def calendar_features(timestamps: np.ndarray) -> np.ndarray:
+    """Time of day and day of week as points on a circle; known in advance for any time."""
+    stamps = pd.DatetimeIndex(timestamps)
+    day = (stamps.hour * 3600 + stamps.minute * 60 + stamps.second).to_numpy() / 86400.0
+    week = (stamps.dayofweek.to_numpy() + day) / 7.0
+    return np.column_stack([np.sin(2 * np.pi * day), np.cos(2 * np.pi * day), np.sin(2 * np.pi * week), np.cos(2 * np.pi * week)])
+
+
+def _overlap_fraction(starts: np.ndarray, train_starts: np.ndarray, span: int) -> float:
+    """Share of windows that share at least one row with some training window."""
+    if not starts.size or not train_starts.size:
+        return 0.0
+    ordered = np.sort(train_starts)
+    # A training window [t, t+span) overlaps [s, s+span) iff s - span < t < s + span.
+    first = np.searchsorted(ordered, starts - span + 1, side="left")
+    last = np.searchsorted(ordered, starts + span - 1, side="right")
+    return float(np.mean(last > first))
+
+
+def _targets_inside_train_windows(target_rows: np.ndarray, train_starts: np.ndarray, span: int) -> int:
+    if not target_rows.size or not train_starts.size:
+        return 0
+    ordered = np.sort(train_starts)
+    rows = target_rows.ravel()
+    first = np.searchsorted(ordered, rows - span + 1, side="left")
+    last = np.searchsorted(ordered, rows, side="right")
+    return int(np.sum(last > first))
+
+
+def assign_windows(rows: int, spec: WindowSpec, params: Params, bounds: tuple[int, int]) -> dict[str, np.ndarray]:
+    """Window starts per block: by target rows in time (honest) or shuffled before the split (leaky)."""
+    train_end, valid_end = bounds
+    if params.shuffle != "before_split":
+        starts = {
+            "train": spec.starts_with_targets_in(0, train_end),
+            "valid": spec.starts_with_targets_in(train_end, valid_end),
+            "test": spec.starts_with_targets_in(valid_end, rows),
+        }
+        if params.shuffle == "train":
+            starts["train"] = np.random.default_rng(params.seed).permutation(starts["train"])
+        return starts
+    # The asker's mistake, reproduced on purpose: every window of the series, shuffled, then cut.
+    every = sklearn_shuffle(np.arange(rows - spec.span + 1, dtype=np.int64), random_state=params.seed)
+    n_train = int(round(len(every) * params.train_frac))
+    n_valid = int(round(len(every) * params.valid_frac))
+    return {"train": every[:n_train], "valid": every[n_train:n_train + n_valid], "test": every[n_train + n_valid:]}
+
+
+def audit(
+    starts: dict[str, np.ndarray], spec: WindowSpec, scaler: Scaler, train_rows: np.ndarray,
+    channels: list[dict], params: Params, bounds: tuple[int, int], rows: int,
+) -> dict:
+    """Facts a reader can check, computed from the index arrays rather than assumed."""
+    targets = {block: spec.target_rows(starts[block]) for block in BLOCKS}
+    blocks = {}
+    for block in BLOCKS:
+        if starts[block].size:
+            blocks[block] = {
+                "windows": int(starts[block].size),
+                "input_rows": [int(starts[block].min()), int(starts[block].max() + spec.window - 1)],
+                "target_rows": [int(targets[block].min()), int(targets[block].max())],
+            }
+        else:
+            blocks[block] = {"windows": 0}
+    train_stats = fit_scaler(train_rows, params.scaler)
+    train_starts = starts["train"]
+    checks = {
+        "max_train_target_before_min_valid_target": bool(targets["train"].max() < targets["valid"].min()),
+        "max_valid_target_before_min_test_target": bool(targets["valid"].max() < targets["test"].min()),
+        "valid_targets_inside_train_windows": _targets_inside_train_windows(targets["valid"], train_starts, spec.span),
+        "test_targets_inside_train_windows": _targets_inside_train_windows(targets["test"], train_starts, spec.span),
+        "valid_windows_sharing_rows_with_train": _overlap_fraction(starts["valid"], train_starts, spec.span),
+        "test_windows_sharing_rows_with_train": _overlap_fraction(starts["test"], train_starts, spec.span),
+        "scaler_equals_train_rows_statistics": bool(
+            np.allclose(train_stats.center, scaler.center) and np.allclose(train_stats.scale, scaler.scale)
+        ),
+        "inputs_end_before_first_target": all(
+            bool(np.all(starts[block] + spec.window - 1 < targets[block].min(axis=1))) for block in BLOCKS
+        ),
+    }
+    checks["leak_free"] = bool(
+        checks["max_train_target_before_min_valid_target"]
+        and checks["inputs_end_before_first_target"]
+        and checks["max_valid_target_before_min_test_target"]
+        and checks["valid_targets_inside_train_windows"] == 0
+        and checks["test_targets_inside_train_windows"] == 0
+        and checks["scaler_equals_train_rows_statistics"]
+    )
+    return {
+        "rows": rows,
+        "window": spec.window,
+        "horizon": spec.horizon,
+        "split_rows": {"train": [0, bounds[0] - 1], "valid": [bounds[0], bounds[1] - 1], "test": [bounds[1], rows - 1]},
+        "shuffle": params.shuffle,
+        "scaler": params.scaler,
+        "scaler_fit": params.scaler_fit,
+        "target": params.target,
+        "channels": channels,
+        "blocks": blocks,
+        "checks": checks,
+    }
+
+
+def build_windows(timestamps: np.ndarray, target: np.ndarray, covariates: np.ndarray, covariate_names: list[str], params: Params) -> tuple[dict[str, np.ndarray], Scaler, dict]:
+    """Pure core of the stage: arrays per block, the fitted scaler and the audit."""
+    spec = WindowSpec(params.window, params.horizon)
+    rows = len(target)
+    bounds = split_rows(rows, params)
+    train_end, valid_end = bounds
+    sizes = {"train": train_end, "valid": valid_end - train_end, "test": rows - valid_end}
+    if sizes["train"] < spec.span or min(sizes["valid"], sizes["test"]) < spec.horizon:
+        raise DataError(
+            f"{params.data_path}: {rows} rows split {sizes['train']}/{sizes['valid']}/{sizes['test']} "
+            f"leave a block without a whole window (window {spec.window} + horizon {spec.horizon}); "
+            "use more data or lower 'window'/'horizon', or change the '*_frac' params"
+        )
+    raw = np.column_stack([target, covariates])
+    fit_rows = raw[:train_end] if params.scaler_fit == "train" else raw
+    scaler = fit_scaler(fit_rows, params.scaler)
+    scaled = scaler.transform(raw)
+    channels = [{"name": params.target_column, "role": "target: past values inside the window"}]
+    channels += [{"name": name, "role": "covariate: past values inside the window"} for name in covariate_names]
+    features = scaled
+    if params.calendar:
+        features = np.column_stack([scaled, calendar_features(timestamps)])
+        channels += [{"name": name, "role": "calendar: computed from the input steps' timestamps, known in advance"}
+                     for name in CALENDAR_CHANNELS]
+    starts = assign_windows(rows, spec, params, bounds)
+    arrays: dict[str, np.ndarray] = {}
+    for block in BLOCKS:
+        x = spec.inputs(features, starts[block])
+        y = spec.targets(scaled[:, 0], starts[block])
+        if params.target == "delta":
+            y = y - x[:, -1:, 0]
+        arrays[f"x_{block}"] = x.astype(np.float32)
+        arrays[f"y_{block}"] = y.astype(np.float32)
+        arrays[f"rows_{block}"] = spec.target_rows(starts[block])
+    report = audit(starts, spec, scaler, raw[:train_end], channels, params, bounds, rows)
+    if params.shuffle != "before_split" and params.scaler_fit == "train" and not report["checks"]["leak_free"]:
+        raise AssertionError(f"windows audit failed on a leak-free configuration: {report['checks']}")
+    return arrays, scaler, report
+
+
+def main() -> None:
+    params = load_params()
+    series = load_arrays(SERIES_FILE)
+    covariate_names = [str(name) for name in series["covariate_names"]]
+    arrays, scaler, report = build_windows(
+        series["timestamps"], series["target"], series["covariates"], covariate_names, params
+    )
+    train_end = split_rows(len(series["target"]), params)[0]
+    fit_rows = (0, train_end - 1) if params.scaler_fit == "train" else (0, len(series["target"]) - 1)
+    save_arrays(ARRAYS_FILE, **arrays)
+    write_json(SCALER_FILE, scaler.to_dict([params.target_column, *covariate_names], fit_rows))
+    write_json(AUDIT_FILE, report)
+    counts = ", ".join(f"{block} {report['blocks'][block]['windows']}" for block in BLOCKS)
+    print(f"windows: {counts}; leak_free={report['checks']['leak_free']}")
+
+
+if __name__ == "__main__":
+    run_stage(main)
