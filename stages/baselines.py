@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.linear_model import Ridge
 
+NAMES = ("persistence", "seasonal_naive", "window_mean", "drift", "linear_ar")
+
 
 def _origins_and_steps(target_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     origin = target_rows[:, :1] - 1

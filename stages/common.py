@@ -82,9 +82,8 @@ def save_arrays(path: Path | str, **arrays: np.ndarray) -> None:
     for name, array in arrays.items():
         if array.dtype == object:
             raise TypeError(f"array '{name}' has dtype object, which would need pickle")
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as handle:
-            np.savez(handle, **arrays)
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        np.savez(handle, **arrays)
 
 
 def load_arrays(path: Path | str) -> dict[str, np.ndarray]:

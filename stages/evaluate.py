@@ -14,20 +14,27 @@ import pandas as pd
 
 from stages import baselines
 from stages.common import atomic_path, load_arrays, quiet_tensorflow, read_json, run_stage, write_json
-from stages.ingest import SERIES_FILE
+from stages.diagnostics import Evidence, diagnostics_summary, run_checks
 from stages.metrics import all_metrics, seasonal_naive_scale
 from stages.params import Params, load_params
-from stages.windows import ARRAYS_FILE, SCALER_FILE, Scaler, split_rows
+from stages.paths import (
+    ARRAYS_FILE,
+    AUDIT_FILE,
+    DIAGNOSTICS_FILE,
+    EFFECTIVE_PARAMS_FILE,
+    HISTORY_DIR,
+    METRICS_FILE,
+    MODEL_FILE,
+    PREDICTIONS_FILE,
+    SCALER_FILE,
+    SERIES_FILE,
+)
+from stages.windows import Scaler, split_rows
 
 quiet_tensorflow()
 import keras  # noqa: E402
 
-from stages.train import MODEL_FILE  # noqa: E402
-
-METRICS_FILE = Path("reports/metrics.json")
-PREDICTIONS_FILE = Path("reports/predictions_test.csv")
 EVALUATED_BLOCKS = ("valid", "test")
-BASELINES = ("persistence", "seasonal_naive", "window_mean", "drift", "linear_ar")
 
 
 def in_time_order(arrays: dict[str, np.ndarray], block: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -45,8 +52,13 @@ def to_original_units(forecast: np.ndarray, x: np.ndarray, scaler: Scaler, targe
 
 
 def forecasts_for_block(
-    model_forecast: np.ndarray, x: np.ndarray, rows: np.ndarray, series: np.ndarray,
-    scaler: Scaler, linear_ar: object, params: Params,
+    model_forecast: np.ndarray,
+    x: np.ndarray,
+    rows: np.ndarray,
+    series: np.ndarray,
+    scaler: Scaler,
+    linear_ar: object,
+    params: Params,
 ) -> dict[str, np.ndarray]:
     """Every method's forecast in original units, keyed by method name, model first."""
     return {
@@ -64,26 +76,44 @@ def score(forecasts: dict[str, np.ndarray], actual: np.ndarray, mase_scale: floa
     return {name: all_metrics(actual, forecast, reference, mase_scale) for name, forecast in forecasts.items()}
 
 
-def predictions_table(timestamps: np.ndarray, rows: np.ndarray, actual: np.ndarray, forecasts: dict[str, np.ndarray]) -> pd.DataFrame:
+def predictions_table(
+    timestamps: np.ndarray, rows: np.ndarray, actual: np.ndarray, forecasts: dict[str, np.ndarray]
+) -> pd.DataFrame:
     """One line per target point, in time order: timestamp, steps ahead, actual, each method."""
     steps = np.broadcast_to(np.arange(1, rows.shape[1] + 1), rows.shape)
-    table = pd.DataFrame({
-        "timestamp": pd.DatetimeIndex(timestamps[rows.ravel()]).strftime("%Y-%m-%dT%H:%M:%S"),
-        "step": steps.ravel(),
-        "actual": actual.ravel(),
-    })
+    table = pd.DataFrame(
+        {
+            "timestamp": pd.DatetimeIndex(timestamps[rows.ravel()]).strftime("%Y-%m-%dT%H:%M:%S"),
+            "step": steps.ravel(),
+            "actual": actual.ravel(),
+        }
+    )
     for name, forecast in forecasts.items():
         table[name] = forecast.ravel()
     return table.sort_values(["step", "timestamp"], kind="stable").reset_index(drop=True)
 
 
-def evaluate(model: keras.Model, arrays: dict, series: dict, scaler: Scaler, params: Params) -> tuple[dict, pd.DataFrame]:
+def read_history(history_dir: Path) -> dict[str, list[float]]:
+    """Per-epoch values dvclive logged during training, e.g. history["train/loss"]."""
+    history = {}
+    for path in sorted(history_dir.glob("*/*.tsv")):
+        table = pd.read_csv(path, sep="\t")
+        history[f"{path.parent.name}/{path.stem}"] = table[path.stem].astype(float).tolist()
+    return history
+
+
+def weight_norms(model: keras.Model) -> dict[str, float]:
+    return {w.path: float(np.linalg.norm(keras.ops.convert_to_numpy(w))) for w in model.weights if "kernel" in w.path}
+
+
+def evaluate(model: keras.Model, arrays: dict, series: dict, scaler: Scaler, params: Params) -> tuple[dict, pd.DataFrame, dict]:
+    """Metrics for every method and block, the test predictions table, and the forecasts diagnostics read."""
     target = series["target"]
     train_end = split_rows(len(target), params)[0]
     mase_scale = seasonal_naive_scale(target[:train_end], params.season)
     linear_ar = baselines.fit_linear_autoregression(arrays["x_train"], arrays["y_train"], params.ridge_alpha)
     metrics: dict = {"mase_scale": mase_scale}
-    table = None
+    table, test_view = None, {}
     for block in EVALUATED_BLOCKS:
         x, y, rows = in_time_order(arrays, block)
         raw_forecast = model.predict(x, batch_size=1024, verbose=0)
@@ -96,7 +126,54 @@ def evaluate(model: keras.Model, arrays: dict, series: dict, scaler: Scaler, par
         metrics[block]["points"] = int(actual.size)
         if block == "test":
             table = predictions_table(series["timestamps"], rows, actual, forecasts)
-    return metrics, table
+            test_view = {
+                "actual": actual[:, 0],
+                "forecasts": {k: v[:, 0] for k, v in forecasts.items()},
+                "in_time_order": bool(np.all(np.diff(rows[:, 0]) > 0)),
+            }
+    return metrics, table, test_view
+
+
+def gather_evidence(
+    model: keras.Model,
+    arrays: dict,
+    series: dict,
+    scaler: Scaler,
+    metrics: dict,
+    test_view: dict,
+    audit: dict,
+    effective: dict,
+    history: dict,
+) -> Evidence:
+    """Collect what the diagnostics read; inference-mode losses are computed here."""
+    train_scores = model.evaluate(arrays["x_train"], arrays["y_train"], batch_size=1024, verbose=0, return_dict=True)
+    valid_scores = model.evaluate(arrays["x_valid"], arrays["y_valid"], batch_size=1024, verbose=0, return_dict=True)
+    penalty = float(sum(float(keras.ops.convert_to_numpy(loss)) for loss in model.losses))
+    used = effective["params"]
+    layers, activation = used["layers"], tuple(used["activation"])
+    return Evidence(
+        audit_checks=audit["checks"],
+        scaler_fit=audit["scaler_fit"],
+        actual=test_view["actual"],
+        forecasts=test_view["forecasts"],
+        last_input=test_view["forecasts"]["persistence"],
+        train_targets=series["target"][arrays["rows_train"][:, 0]],
+        scaled_train_targets=arrays["y_train"],
+        target_scale=float(scaler.scale[0]),
+        test_scaled_mse=metrics["test"]["model"]["scaled_mse"],
+        train_mse_inference=float(train_scores["mse"]),
+        valid_mse_inference=float(valid_scores["mse"]),
+        penalty=penalty,
+        train_loss_inference=float(train_scores["loss"]),
+        weight_norms=weight_norms(model),
+        history=history,
+        activations=activation * layers if len(activation) == 1 else activation,
+        clipnorm=float(used["clipnorm"]),
+        dropout=float(used["dropout"]),
+        l2=float(used["l2"]),
+        seed_fingerprints=tuple(effective["training"]["seed_fingerprints"]),
+        rows_in_time_order=test_view["in_time_order"],
+    )
 
 
 def main() -> None:
@@ -105,14 +182,28 @@ def main() -> None:
     series = load_arrays(SERIES_FILE)
     scaler = Scaler.from_dict(read_json(SCALER_FILE))
     model = keras.saving.load_model(MODEL_FILE, safe_mode=True)
-    metrics, table = evaluate(model, arrays, series, scaler, params)
+    metrics, table, test_view = evaluate(model, arrays, series, scaler, params)
+    evidence = gather_evidence(
+        model,
+        arrays,
+        series,
+        scaler,
+        metrics,
+        test_view,
+        read_json(AUDIT_FILE),
+        read_json(EFFECTIVE_PARAMS_FILE),
+        read_history(HISTORY_DIR),
+    )
+    diagnostics = diagnostics_summary(run_checks(evidence))
     write_json(METRICS_FILE, metrics)
+    write_json(DIAGNOSTICS_FILE, diagnostics)
     with atomic_path(PREDICTIONS_FILE) as tmp:
         table.to_csv(tmp, index=False, float_format="%.6f")
     test = metrics["test"]
     print(
         f"evaluate: test MAE model {test['model']['mae']:.4f} vs persistence {test['persistence']['mae']:.4f} "
-        f"(rel_mae {test['model']['rel_mae']:.3f}); linear_ar rel_mae {test['linear_ar']['rel_mae']:.3f}"
+        f"(rel_mae {test['model']['rel_mae']:.3f}); linear_ar rel_mae {test['linear_ar']['rel_mae']:.3f}; "
+        f"diagnostics: {diagnostics['problems']} problems, {diagnostics['warnings']} warnings"
     )
 
 

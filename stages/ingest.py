@@ -16,9 +16,8 @@ import pandas as pd
 
 from stages.common import DataError, run_stage, save_arrays, write_json
 from stages.params import Params, load_params
+from stages.paths import SERIES_FILE, SUMMARY_FILE
 
-SERIES_FILE = Path("data/interim/series.npz")
-SUMMARY_FILE = Path("data/interim/summary.json")
 MISSING_MARKERS = {"", "na", "nan", "null", "none", "n/a", "-"}
 SHOWN_ROWS = 5
 
@@ -61,8 +60,13 @@ def read_table(path: Path, params: Params) -> pd.DataFrame:
         raise DataError(f"param 'encoding': unknown encoding '{params.encoding}'") from err
     try:
         table = pd.read_csv(
-            io.StringIO(text), sep=params.csv_sep, dtype=str, keep_default_na=False,
-            skipinitialspace=True, engine="python", quoting=csv.QUOTE_MINIMAL,
+            io.StringIO(text),
+            sep=params.csv_sep,
+            dtype=str,
+            keep_default_na=False,
+            skipinitialspace=True,
+            engine="python",
+            quoting=csv.QUOTE_MINIMAL,
         )
     except (pd.errors.ParserError, csv.Error) as err:
         raise DataError(f"{path}: cannot be parsed as CSV with separator {params.csv_sep!r}: {err}") from err
@@ -97,9 +101,7 @@ def parse_timestamps(path: Path, values: pd.Series, column: str) -> np.ndarray:
         raise DataError(f"{path}: column '{column}' has duplicate timestamps at {_lines(duplicate)}")
     backwards = np.flatnonzero(steps < np.timedelta64(0)) + 1
     if backwards.size:
-        raise DataError(
-            f"{path}: column '{column}' is out of time order at {_lines(backwards)}; sort the file by time"
-        )
+        raise DataError(f"{path}: column '{column}' is out of time order at {_lines(backwards)}; sort the file by time")
     return stamps
 
 
@@ -216,14 +218,17 @@ def main() -> None:
         target_name=np.array(series.target_name),
         covariate_names=np.array(series.covariate_names, dtype=str),
     )
-    write_json(SUMMARY_FILE, {
-        "source": params.data_path,
-        "rows": len(series.target),
-        "start": pd.Timestamp(series.timestamps[0]).isoformat(),
-        "end": pd.Timestamp(series.timestamps[-1]).isoformat(),
-        "filled_values": series.filled,
-        "missing_policy": params.missing,
-    })
+    write_json(
+        SUMMARY_FILE,
+        {
+            "source": params.data_path,
+            "rows": len(series.target),
+            "start": pd.Timestamp(series.timestamps[0]).isoformat(),
+            "end": pd.Timestamp(series.timestamps[-1]).isoformat(),
+            "filled_values": series.filled,
+            "missing_policy": params.missing,
+        },
+    )
     print(f"ingest: {len(series.target)} rows from {params.data_path}, {series.filled} values filled")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import layers, regularizers
 
 from stages.params import Params
@@ -14,7 +15,8 @@ def build_model(window: int, channels: int, horizon: int, params: Params) -> ker
     """Stacked recurrent layers and a linear head; optionally a linear map of the window added.
 
     With ``linear_skip`` the recurrent part only has to learn what a linear
-    autoregression on the same window misses, a strong design for load forecasting.
+    autoregression on the same window misses, a strong design for load forecasting;
+    :func:`start_from_ridge` sets that linear map before training.
     """
     kernel_penalty = regularizers.L2(params.l2) if params.l2 else None
     bias_penalty = regularizers.L2(params.l2_bias) if params.l2_bias else None
@@ -37,8 +39,13 @@ def build_model(window: int, channels: int, horizon: int, params: Params) -> ker
         )(hidden)
         if params.dropout:
             hidden = layers.Dropout(params.dropout, name=f"dropout_{depth}")(hidden)
+    # With the skip path the head starts at zero, so the untrained model is exactly the linear map.
     forecast = layers.Dense(
-        horizon, kernel_regularizer=kernel_penalty, bias_regularizer=bias_penalty, name="recurrent_head"
+        horizon,
+        kernel_initializer="zeros" if params.linear_skip else "glorot_uniform",
+        kernel_regularizer=kernel_penalty,
+        bias_regularizer=bias_penalty,
+        name="recurrent_head",
     )(hidden)
     if params.linear_skip:
         linear = layers.Dense(horizon, name="linear_skip")(layers.Flatten(name="flat_window")(inputs))
@@ -47,6 +54,18 @@ def build_model(window: int, channels: int, horizon: int, params: Params) -> ker
 
 
 def compile_model(model: keras.Model, params: Params) -> None:
-    """Adam with optional clipping; ``mse`` as a metric is the data loss without the L2 penalty."""
+    """Adam with optional clipping; the ``mse`` metric is the data error without any L2 penalty."""
     optimizer = keras.optimizers.Adam(learning_rate=params.lr, clipnorm=params.clipnorm or None)
-    model.compile(optimizer=optimizer, loss="mse", metrics=[keras.metrics.MeanSquaredError(name="mse")])
+    loss = {"mse": "mean_squared_error", "mae": "mean_absolute_error", "huber": keras.losses.Huber(delta=1.0)}[params.loss]
+    model.compile(optimizer=optimizer, loss=loss, metrics=[keras.metrics.MeanSquaredError(name="mse")])
+
+
+def start_from_ridge(model: keras.Model, coef: np.ndarray, intercept: np.ndarray) -> None:
+    """Fix the skip path at a ridge fit on the training windows; the recurrent part learns the residual."""
+    intercept = np.atleast_1d(intercept).astype("float32")
+    kernel = np.reshape(coef, (len(intercept), -1)).T.astype("float32")  # sklearn drops the axis for one target
+    skip = model.get_layer("linear_skip")
+    skip.set_weights([kernel, intercept])
+    # Held fixed: the ridge solution is already least-squares optimal for a linear map, and
+    # letting Adam move its weights only made valid error worse (measured; see README).
+    skip.trainable = False

@@ -23,10 +23,17 @@ SCALER_FITS = ("train", "all")
 SHUFFLES = ("train", "none", "before_split")
 MISSING_POLICIES = ("error", "interpolate", "ffill")
 TARGETS = ("level", "delta")
+LOSSES = ("mse", "mae", "huber")
 ACTIVATIONS = ("tanh", "sigmoid", "relu", "elu", "selu", "gelu", "swish", "softsign", "linear")
 INITIALIZERS = (
-    "glorot_uniform", "glorot_normal", "he_normal", "he_uniform", "lecun_normal",
-    "orthogonal", "random_normal", "zeros",
+    "glorot_uniform",
+    "glorot_normal",
+    "he_normal",
+    "he_uniform",
+    "lecun_normal",
+    "orthogonal",
+    "random_normal",
+    "zeros",
 )
 
 # Names people type by habit, mapped to the key this project uses.
@@ -89,6 +96,7 @@ class Params:
     kernel_initializer: str = "glorot_uniform"
     bias_initializer: str = "zeros"
     linear_skip: bool = False
+    loss: str = "mse"
     lr: float = 1.0e-3
     clipnorm: float = 1.0
     reduce_lr_patience: int = 0
@@ -151,6 +159,7 @@ RULES: dict[str, _Rule] = {
     "kernel_initializer": _Rule(str, choices=INITIALIZERS),
     "bias_initializer": _Rule(str, choices=INITIALIZERS),
     "linear_skip": _Rule(bool),
+    "loss": _Rule(str, choices=LOSSES),
     "lr": _Rule(float, low=0, low_open=True, hint="write it as 1.0e-4 or 0.0001"),
     "clipnorm": _Rule(float, low=0, hint="0 turns gradient clipping off"),
     "reduce_lr_patience": _Rule(int, low=0, hint="0 turns the schedule off"),
@@ -226,9 +235,7 @@ def _coerce(key: str, value: Any) -> Any:
 def _check_together(params: Params) -> None:
     total = params.train_frac + params.valid_frac + params.test_frac
     if not math.isclose(total, 1.0, abs_tol=1e-9):
-        raise ParamError(
-            f"params 'train_frac' + 'valid_frac' + 'test_frac' sum to {total:g}; they must sum to 1"
-        )
+        raise ParamError(f"params 'train_frac' + 'valid_frac' + 'test_frac' sum to {total:g}; they must sum to 1")
     if len(params.activation) not in (1, params.layers):
         raise ParamError(
             f"param 'activation' lists {len(params.activation)} names for {params.layers} layers; "
@@ -236,8 +243,7 @@ def _check_together(params: Params) -> None:
         )
     if params.target_column in params.covariates:
         raise ParamError(
-            f"param 'covariates' lists the target column '{params.target_column}'; "
-            "its past values are always an input already"
+            f"param 'covariates' lists the target column '{params.target_column}'; its past values are always an input already"
         )
     if len(set(params.covariates)) != len(params.covariates):
         raise ParamError(f"param 'covariates' lists a column twice: {list(params.covariates)}")
@@ -274,7 +280,4 @@ def load_params(path: Path = PARAMS_FILE) -> Params:
 
 def as_dict(params: Params) -> dict[str, Any]:
     """Plain JSON-ready mapping, for writing the effective params next to a model."""
-    return {
-        key: list(value) if isinstance(value, tuple) else value
-        for key, value in dataclasses.asdict(params).items()
-    }
+    return {key: list(value) if isinstance(value, tuple) else value for key, value in dataclasses.asdict(params).items()}

@@ -11,21 +11,31 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
 
-from stages.common import atomic_path, read_json, run_stage, write_text  # noqa: E402
-from stages.evaluate import BASELINES, METRICS_FILE, PREDICTIONS_FILE  # noqa: E402
-from stages.ingest import SUMMARY_FILE  # noqa: E402
-from stages.params import Params, load_params  # noqa: E402
-from stages.windows import AUDIT_FILE  # noqa: E402
+from stages.baselines import NAMES as BASELINES
+from stages.common import atomic_path, read_json, run_stage, write_text
+from stages.params import Params, load_params
+from stages.paths import (
+    AUDIT_FILE,
+    DIAGNOSTICS_FILE,
+    FORECAST_IMAGE,
+    HISTORY_DIR,
+    LOSS_IMAGE,
+    METRICS_FILE,
+    MIMICRY_IMAGE,
+    PREDICTIONS_FILE,
+    REPORT_FILE,
+    RESIDUALS_IMAGE,
+    SCATTER_IMAGE,
+    SKILL_IMAGE,
+    SUMMARY_FILE,
+    WEEK_IMAGE,
+)
 
-REPORT_FILE = Path("reports/report.md")
-FORECAST_IMAGE = Path("reports/forecast_test.png")
-WEEK_IMAGE = Path("reports/forecast_week.png")
-LOSS_IMAGE = Path("reports/loss.png")
-LOSS_DIR = Path("reports/train/plots/metrics")
 METHODS = ("model", *BASELINES)
+VERDICT_MARKS = {"ok": "ok", "warning": "WARNING", "problem": "**PROBLEM**"}
 METRIC_NAMES = ("mae", "rmse", "smape", "mase", "rel_mae")
 
 
@@ -51,7 +61,7 @@ def forecast_figure(table: pd.DataFrame, title: str, unit: str) -> plt.Figure:
     return figure
 
 
-def loss_figure(loss_dir: Path) -> plt.Figure:
+def loss_figure(loss_dir: Path, penalty_share: float) -> plt.Figure:
     """Train and valid data loss (MSE, scaled units) per epoch, and the total loss with any penalty."""
     figure, axis = plt.subplots(figsize=(8, 4.2))
     for split, style in (("train", "-"), ("valid", "--")):
@@ -64,11 +74,79 @@ def loss_figure(loss_dir: Path) -> plt.Figure:
     axis.set_yscale("log")
     axis.set_xlabel("epoch")
     axis.set_ylabel("scaled units (log)")
-    axis.set_title("Training history")
+    axis.set_title(f"Training history (L2 penalty: {penalty_share:.0%} of the final training loss)")
     axis.legend()
     axis.grid(alpha=0.3)
     figure.tight_layout()
     return figure
+
+
+def mimicry_figure(week: pd.DataFrame, unit: str) -> plt.Figure:
+    """Forecasts against the truth and the truth one step late: a mimic sits on the second line."""
+    figure, axis = plt.subplots(figsize=(12, 4.2))
+    times = pd.to_datetime(week["timestamp"])
+    axis.plot(times, week["actual"], color="black", linewidth=1.1, label="actual y(t)")
+    axis.plot(times, week["persistence"], color="tab:gray", linewidth=1.0, linestyle=":", label="actual one step late y(t-1)")
+    axis.plot(times, week["model"], color="tab:red", linewidth=0.9, label="model ŷ(t)")
+    axis.set_title("Persistence mimicry: does the forecast trail the truth by one step?")
+    axis.set_ylabel(unit)
+    axis.legend(loc="upper right")
+    axis.grid(alpha=0.3)
+    figure.autofmt_xdate()
+    figure.tight_layout()
+    return figure
+
+
+def scatter_figure(table: pd.DataFrame, unit: str) -> plt.Figure:
+    figure, axis = plt.subplots(figsize=(5.5, 5.5))
+    axis.scatter(table["actual"], table["model"], s=3, alpha=0.4, color="tab:red")
+    low, high = table["actual"].min(), table["actual"].max()
+    axis.plot([low, high], [low, high], color="black", linewidth=0.8)
+    axis.set_xlabel(f"actual ({unit})")
+    axis.set_ylabel(f"model ({unit})")
+    axis.set_title("Test block: forecast against actual")
+    axis.grid(alpha=0.3)
+    figure.tight_layout()
+    return figure
+
+
+def residuals_figure(table: pd.DataFrame, unit: str) -> plt.Figure:
+    figure, axis = plt.subplots(figsize=(7, 4.2))
+    for name, color in (("model", "tab:red"), ("persistence", "tab:gray")):
+        axis.hist(table[name] - table["actual"], bins=80, alpha=0.55, color=color, label=name)
+    axis.set_xlabel(f"forecast - actual ({unit})")
+    axis.set_ylabel("count")
+    axis.set_title("Test block residuals")
+    axis.legend()
+    axis.grid(alpha=0.3)
+    figure.tight_layout()
+    return figure
+
+
+def skill_figure(diagnostics: dict) -> plt.Figure:
+    """1 - MSE(model) / MSE(baseline) per baseline: bars below zero lose to the baseline."""
+    skills = diagnostics["checks"]["no_better_than_copying"]["details"]
+    figure, axis = plt.subplots(figsize=(6, 3.6))
+    names = list(skills)
+    values = [skills[name] for name in names]
+    axis.bar(names, values, color=["tab:green" if v > 0 else "tab:red" for v in values])
+    axis.axhline(0, color="black", linewidth=0.8)
+    axis.set_ylabel("skill (1 - MSE ratio)")
+    axis.set_title("Model skill against each baseline (test)")
+    axis.grid(alpha=0.3, axis="y")
+    figure.tight_layout()
+    return figure
+
+
+def diagnostics_table(diagnostics: dict) -> str:
+    lines = ["| check | verdict | value | threshold | what it means | try |", "|---|---|---|---|---|---|"]
+    for name, check in diagnostics["checks"].items():
+        suggestion = f"`{check['suggestion']}`" if check["suggestion"] else ""
+        lines.append(
+            f"| {name} | {VERDICT_MARKS[check['verdict']]} | {check['value']:.4g} | {check['threshold']} | "
+            f"{check['explanation']} | {suggestion} |"
+        )
+    return "\n".join(lines)
 
 
 def metrics_table(block_metrics: dict) -> str:
@@ -88,24 +166,35 @@ def metrics_table(block_metrics: dict) -> str:
 
 def verdict(test: dict) -> str:
     """One sentence on where the model stands against the baselines."""
-    losers = [m for m in BASELINES if test[m]["mae"] <= test["model"]["mae"] or test[m]["rmse"] <= test["model"]["rmse"]]
-    rel = test["model"]["rel_mae"]
-    if not losers:
-        return f"The model beats every baseline on MAE and RMSE on the test block (rel_mae {rel:.3f}: its MAE is {rel:.0%} of persistence's)."
+    model = test["model"]
+    rivals = [m for m in BASELINES if test[m]["mae"] <= model["mae"] or test[m]["rmse"] <= model["rmse"]]
+    rel = model["rel_mae"]
+    if not rivals:
+        return (
+            f"The model beats every baseline on MAE and RMSE on the test block "
+            f"(rel_mae {rel:.3f}: its MAE is {rel:.0%} of persistence's)."
+        )
     return (
-        f"**The model does not beat every baseline**: {', '.join(losers)} match or beat it on MAE or RMSE "
+        f"**The model does not beat every baseline**: {', '.join(rivals)} match or beat it on MAE or RMSE "
         f"on the test block (model rel_mae {rel:.3f}). Do not use it in place of them."
     )
 
 
-def render_report(metrics: dict, audit: dict, summary: dict, params: Params, unit: str) -> str:
+def render_report(metrics: dict, diagnostics: dict, audit: dict, summary: dict, params: Params, unit: str) -> str:
     test = metrics["test"]
     checks = audit["checks"]
     leak = "no leakage found" if checks["leak_free"] else "**LEAKAGE: see data/windows/audit.json**"
     lines = [
         "# Forecast report",
         "",
-        f"Series `{params.target_column}` from `{summary['source']}`: {summary['rows']} rows, {summary['start']} to {summary['end']}. "
+        f"## Verdicts: {diagnostics['problems']} problem(s), {diagnostics['warnings']} warning(s)",
+        "",
+        diagnostics_table(diagnostics),
+        "",
+        "## Summary",
+        "",
+        f"Series `{params.target_column}` from `{summary['source']}`: {summary['rows']} rows, "
+        f"{summary['start']} to {summary['end']}. "
         f"Forecast {params.horizon} step(s) ahead from windows of {params.window}; "
         f"{test['points']} test points. Errors are in original units ({unit}).",
         "",
@@ -132,7 +221,11 @@ def render_report(metrics: dict, audit: dict, summary: dict, params: Params, uni
         "",
         f"![one week]({WEEK_IMAGE.name})",
         "",
-        f"![loss]({LOSS_IMAGE.name})",
+        f"![mimicry]({MIMICRY_IMAGE.name})",
+        "",
+        f"![forecast against actual]({SCATTER_IMAGE.name}) ![residuals]({RESIDUALS_IMAGE.name})",
+        "",
+        f"![loss]({LOSS_IMAGE.name}) ![skill]({SKILL_IMAGE.name})",
         "",
     ]
     return "\n".join(lines)
@@ -141,6 +234,7 @@ def render_report(metrics: dict, audit: dict, summary: dict, params: Params, uni
 def main() -> None:
     params = load_params()
     metrics = read_json(METRICS_FILE)
+    diagnostics = read_json(DIAGNOSTICS_FILE)
     audit = read_json(AUDIT_FILE)
     summary = read_json(SUMMARY_FILE)
     table = pd.read_csv(PREDICTIONS_FILE)
@@ -150,8 +244,12 @@ def main() -> None:
     times = pd.to_datetime(first_step["timestamp"])
     week = first_step[times < times.iloc[0] + pd.Timedelta(days=7)]
     save_figure(forecast_figure(week, "First week of the test block", unit), WEEK_IMAGE)
-    save_figure(loss_figure(LOSS_DIR), LOSS_IMAGE)
-    write_text(REPORT_FILE, render_report(metrics, audit, summary, params, unit))
+    save_figure(mimicry_figure(week.iloc[: len(week) // 7 * 2], unit), MIMICRY_IMAGE)
+    save_figure(scatter_figure(first_step, unit), SCATTER_IMAGE)
+    save_figure(residuals_figure(first_step, unit), RESIDUALS_IMAGE)
+    save_figure(loss_figure(HISTORY_DIR, diagnostics["checks"]["regularization_share"]["value"]), LOSS_IMAGE)
+    save_figure(skill_figure(diagnostics), SKILL_IMAGE)
+    write_text(REPORT_FILE, render_report(metrics, diagnostics, audit, summary, params, unit))
     print(f"report: {REPORT_FILE}")
 
 

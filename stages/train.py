@@ -7,23 +7,24 @@ model file is written that a later stage could take for a good one.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
-from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
 
 from stages.common import TrainingError, atomic_path, load_arrays, quiet_tensorflow, run_stage, write_json
 from stages.params import Params, as_dict, load_params
-from stages.windows import ARRAYS_FILE
+from stages.paths import ARRAYS_FILE, EFFECTIVE_PARAMS_FILE, LIVE_DIR, MODEL_FILE
 
 quiet_tensorflow()
 import keras  # noqa: E402
 from dvclive import Live  # noqa: E402
 
-from stages.model import build_model, compile_model  # noqa: E402
+from stages.baselines import fit_linear_autoregression  # noqa: E402
+from stages.model import build_model, compile_model, start_from_ridge  # noqa: E402
 
-MODEL_FILE = Path("models/model.keras")
-EFFECTIVE_PARAMS_FILE = Path("models/train_params.json")
-LIVE_DIR = Path("reports/train")
 MONITOR = "val_mse"  # the valid block's data loss; the L2 penalty is not forecast error
 
 
@@ -60,7 +61,7 @@ def divergence_message(params: Params, epoch: int, batch: int, loss: float) -> s
 class LiveLogger(keras.callbacks.Callback):
     """Per-epoch train and valid losses to dvclive, under names that match dvc.yaml's plots."""
 
-    NAMES = {"loss": "train/loss", "mse": "train/mse", "val_loss": "valid/loss", "val_mse": "valid/mse"}
+    NAMES: ClassVar[dict[str, str]] = {"loss": "train/loss", "mse": "train/mse", "val_loss": "valid/loss", "val_mse": "valid/mse"}
 
     def __init__(self, live: Live) -> None:
         super().__init__()
@@ -74,11 +75,27 @@ class LiveLogger(keras.callbacks.Callback):
         self.live.next_step()
 
 
-def train_model(arrays: dict, params: Params, live: Live | None = None) -> tuple[keras.Model, dict]:
-    """Build, compile and fit; return the model with the best valid weights and a training summary."""
-    keras.utils.set_random_seed(params.seed)
+def initial_weights_fingerprint(shape: tuple[int, int, int], params: Params, seed: int | None) -> str:
+    """Hash of a freshly built model's weights; equal for two builds only if seeding works."""
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+    model = build_model(*shape, params)
+    return hashlib.sha256(b"".join(np.asarray(w).tobytes() for w in model.get_weights())).hexdigest()[:16]
+
+
+def train_model(arrays: dict, params: Params, live: Live | None = None) -> tuple[keras.Model, dict, float]:
+    """Build, compile and fit; return the model with the best valid weights, a summary and the seconds fit took.
+
+    The time is kept out of the summary so the tracked summary file only changes when training does.
+    """
     x_train, y_train = arrays["x_train"], arrays["y_train"]
-    model = build_model(x_train.shape[1], x_train.shape[2], y_train.shape[1], params)
+    shape = (x_train.shape[1], x_train.shape[2], y_train.shape[1])
+    fingerprints = [initial_weights_fingerprint(shape, params, params.seed) for _ in range(2)]
+    keras.utils.set_random_seed(params.seed)
+    model = build_model(*shape, params)
+    if params.linear_skip:
+        ridge = fit_linear_autoregression(x_train, y_train, params.ridge_alpha)
+        start_from_ridge(model, ridge.coef_, ridge.intercept_)
     compile_model(model, params)
     # Read back from the compiled optimizer: the rate training really starts with, not the one asked for.
     learning_rate = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
@@ -90,10 +107,14 @@ def train_model(arrays: dict, params: Params, live: Live | None = None) -> tuple
         callbacks.append(LiveLogger(live))
     started = time.perf_counter()
     history = model.fit(
-        x_train, y_train,
+        x_train,
+        y_train,
         validation_data=(arrays["x_valid"], arrays["y_valid"]),
-        epochs=params.epochs, batch_size=params.batch_size,
-        shuffle=params.shuffle != "none", callbacks=callbacks, verbose=0,
+        epochs=params.epochs,
+        batch_size=params.batch_size,
+        shuffle=params.shuffle != "none",
+        callbacks=callbacks,
+        verbose=0,
     )
     seconds = time.perf_counter() - started
     valid = history.history[MONITOR]
@@ -102,22 +123,25 @@ def train_model(arrays: dict, params: Params, live: Live | None = None) -> tuple
         "epochs_run": len(valid),
         "best_epoch": best + 1,
         "best_valid_mse": valid[best],
-        "train_seconds": seconds,
         "optimizer_learning_rate": learning_rate,
         "parameters": model.count_params(),
+        "seed_fingerprints": fingerprints,
     }
-    return model, summary
+    return model, summary, seconds
 
 
 def main() -> None:
     params = load_params()
     arrays = load_arrays(ARRAYS_FILE)
     with Live(str(LIVE_DIR), dvcyaml=False, save_dvc_exp=False, report=None) as live:
-        model, summary = train_model(arrays, params, live)
+        model, summary, seconds = train_model(arrays, params, live)
     with atomic_path(MODEL_FILE) as tmp:
         model.save(tmp)
     write_json(EFFECTIVE_PARAMS_FILE, {"params": as_dict(params), "training": summary, "backend": keras.backend.backend()})
-    print(f"train: {summary['epochs_run']} epochs, best valid mse {summary['best_valid_mse']:.5f} at epoch {summary['best_epoch']}")
+    print(
+        f"train: {summary['epochs_run']} epochs in {seconds:.1f} s, "
+        f"best valid mse {summary['best_valid_mse']:.5f} at epoch {summary['best_epoch']}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,175 @@
+"""End to end with the real dvc CLI: a copy of this repo in a temporary git repo, on a tiny config.
+
+The tests run in file order on one repo: repro, up to date, identical reruns, a killed run,
+then experiments (which change the workspace).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT, head_of_bundled_csv
+
+TINY = {
+    "data_path": "data/raw/tiny.csv",
+    "window": 24,
+    "units": 8,
+    "epochs": 3,
+    "patience": 3,
+    "batch_size": 32,
+}
+BIN = Path(sys.prefix) / "bin"  # the environment running the tests, venv included
+
+
+def dvc(repo: Path, *args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "DVC_NO_ANALYTICS": "1"}
+    result = subprocess.run([str(BIN / "dvc"), *args], cwd=repo, env=env, capture_output=True, text=True, timeout=timeout)
+    if check and result.returncode != 0:
+        raise AssertionError(f"dvc {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=test", "-c", "user.email=test@example.com", *args], cwd=repo, check=True, capture_output=True
+    )
+
+
+def read_metrics(repo: Path) -> dict:
+    return json.loads((repo / "reports" / "metrics.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This project's tracked files in a new git repo, its params set to the tiny config."""
+    target = tmp_path_factory.mktemp("pipeline") / "repo"
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.split("\n")
+    for name in filter(None, listed):
+        source = ROOT / name
+        if (
+            source.is_file()
+            and not name.startswith(("reports/", "models/", "data/interim/", "data/windows/"))
+            and name != "dvc.lock"
+        ):
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    head_of_bundled_csv(target / TINY["data_path"], 1500)
+    params = yaml.safe_load((target / "params.yaml").read_text())
+    params.update(TINY)
+    (target / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    git(target, "init", "-q", "-b", "main")
+    git(target, "add", "-A")
+    git(target, "commit", "-qm", "tiny config")
+    return target
+
+
+@pytest.fixture(scope="module")
+def first_run(repo: Path) -> dict:
+    dvc(repo, "repro")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "first run")
+    return read_metrics(repo)
+
+
+def test_repro_writes_honest_metrics_and_report(repo: Path, first_run: dict) -> None:
+    for block in ("valid", "test"):
+        for method in ("model", "persistence", "seasonal_naive", "window_mean", "drift", "linear_ar"):
+            assert {"mae", "rmse", "smape", "mase", "rel_mae"} <= set(first_run[block][method])
+        assert first_run[block]["persistence"]["rel_mae"] == 1.0
+    assert "scaled_mse" in first_run["test"]["model"] and "keras_loss" in first_run["test"]["model"]
+    audit = json.loads((repo / "data/windows/audit.json").read_text())
+    assert audit["checks"]["leak_free"]
+    for image in ("forecast_test.png", "forecast_week.png", "loss.png"):
+        assert (repo / "reports" / image).read_bytes().startswith(b"\x89PNG")
+    report = (repo / "reports/report.md").read_text()
+    assert "| persistence |" in report and "| linear_ar |" in report and "| model |" in report
+
+
+def test_second_repro_does_nothing(repo: Path, first_run: dict) -> None:
+    assert "Data and pipelines are up to date" in dvc(repo, "status").stdout
+    second = dvc(repo, "repro")
+    assert "Running stage" not in second.stdout
+    assert "Data and pipelines are up to date" in second.stdout
+
+
+def test_forced_rerun_gives_identical_metrics(repo: Path, first_run: dict) -> None:
+    before = (repo / "reports/metrics.json").read_bytes()
+    dvc(repo, "repro", "--force")
+    assert (repo / "reports/metrics.json").read_bytes() == before
+    assert "Data and pipelines are up to date" in dvc(repo, "status").stdout
+
+
+def test_killed_run_leaves_nothing_that_breaks_the_next(repo: Path, first_run: dict) -> None:
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    loss_file = repo / "reports/train/plots/metrics/train/loss.tsv"
+    loss_file.unlink()
+    process = subprocess.Popen(
+        [str(BIN / "dvc"), "repro", "--force"],
+        cwd=repo,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 240
+    while not loss_file.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert process.poll() is None, "training finished before it could be killed"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    dvc(repo, "repro")
+    assert read_metrics(repo) == first_run
+    assert "Data and pipelines are up to date" in dvc(repo, "status").stdout
+
+
+def test_exp_run_set_param_reaches_training(repo: Path, first_run: dict) -> None:
+    dvc(repo, "exp", "run", "-S", "lr=1e-4")
+    effective = json.loads((repo / "models/train_params.json").read_text())
+    assert effective["params"]["lr"] == pytest.approx(1e-4)
+    assert effective["training"]["optimizer_learning_rate"] == pytest.approx(1e-4)
+    shown = dvc(repo, "exp", "show", "--csv").stdout
+    assert "0.0001" in shown and "test.model.mae" in shown
+    assert "lr" in dvc(repo, "params", "diff").stdout
+    diff = dvc(repo, "metrics", "diff", "--all").stdout
+    for key in ("test.model.mae", "test.persistence.mae", "test.linear_ar.rmse", "valid.model.rel_mae"):
+        assert key in diff
+    assert read_metrics(repo)["test"]["model"]["mae"] != first_run["test"]["model"]["mae"]
+
+
+def test_diverging_experiment_fails_fast_and_keeps_metrics(repo: Path, first_run: dict) -> None:
+    before = (repo / "reports/metrics.json").read_bytes()
+    failed = dvc(
+        repo,
+        "exp",
+        "run",
+        "-S",
+        "lr=10",
+        "-S",
+        "cell=simple_rnn",
+        "-S",
+        "activation=linear",
+        "-S",
+        "clipnorm=0",
+        "-S",
+        "scaler=none",
+        "-S",
+        "epochs=50",
+        check=False,
+    )
+    assert failed.returncode != 0
+    output = failed.stdout + failed.stderr
+    assert "training diverged" in output and "at epoch 1," in output and "lower 'lr'" in output
+    assert (repo / "reports/metrics.json").read_bytes() == before
+    assert not (repo / "models/model.keras").exists()

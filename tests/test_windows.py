@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
+
+from stages.common import DataError
+from stages.windows import BLOCKS, build_windows, split_rows
+from tests.conftest import small_params
+
+
+def _index_series(rows: int, covariates: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A series whose value at each row is the row number, so windows reveal which rows they hold."""
+    stamps = pd.date_range("2014-01-01", periods=rows, freq="30min").to_numpy()
+    target = np.arange(rows, dtype=float)
+    extra = (
+        np.column_stack([np.arange(rows, dtype=float) + 1000 * (k + 1) for k in range(covariates)])
+        if covariates
+        else np.empty((rows, 0))
+    )
+    return stamps, target, extra
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.integers(20, 600),
+    train_frac=st.floats(0.3, 0.8),
+    valid_share=st.floats(0.1, 0.9),
+    window=st.integers(1, 30),
+    horizon=st.integers(1, 6),
+)
+def test_windows_never_leak_and_equal_their_slices(
+    rows: int, train_frac: float, valid_share: float, window: int, horizon: int
+) -> None:
+    valid_frac = (1 - train_frac) * valid_share
+    params = small_params(
+        window=window,
+        horizon=horizon,
+        scaler="none",
+        train_frac=train_frac,
+        valid_frac=valid_frac,
+        test_frac=1 - train_frac - valid_frac,
+    )
+    stamps, target, extra = _index_series(rows)
+    try:
+        arrays, _, audit = build_windows(stamps, target, extra, ["y"], params)
+    except DataError:
+        assume(False)
+    train_end, valid_end = split_rows(rows, params)
+    span = window + horizon
+    ends = {"train": (0, train_end), "valid": (train_end, valid_end), "test": (valid_end, rows)}
+    for block in BLOCKS:
+        x, y, target_rows = arrays[f"x_{block}"], arrays[f"y_{block}"], arrays[f"rows_{block}"]
+        lo, hi = ends[block]
+        # counts: every window whose targets lie inside the block, and no other
+        assert len(x) == (hi - span + 1 if block == "train" else hi - lo - horizon + 1)
+        # each window is its slice of the series: inputs right before targets
+        origins = target_rows[:, 0] - 1
+        np.testing.assert_array_equal(x[:, :, 0], origins[:, None] - window + 1 + np.arange(window))
+        np.testing.assert_array_equal(y, target_rows)
+        # targets never cross a block boundary; inputs end before the first target
+        assert target_rows.min() >= lo and target_rows.max() < hi
+        assert (x[:, -1, 0] < target_rows[:, 0]).all()
+    train_rows = set()
+    for start in arrays["rows_train"][:, 0] - window:
+        train_rows.update(range(start, start + span))
+    for block in ("valid", "test"):
+        target_rows = arrays[f"rows_{block}"]
+        assert not train_rows.intersection(target_rows.ravel().tolist())
+        assert (np.diff(target_rows[:, 0]) == 1).all()  # time order kept
+    assert arrays["rows_train"].max() < arrays["rows_valid"].min() < arrays["rows_test"].min()
+    assert audit["checks"]["leak_free"]
+    assert audit["checks"]["valid_windows_with_targets_seen_in_training"] == 0.0
+
+
+def test_training_windows_are_shuffled_with_the_seed_only() -> None:
+    stamps, target, extra = _index_series(300)
+    first = build_windows(stamps, target, extra, ["y"], small_params(seed=1))[0]
+    again = build_windows(stamps, target, extra, ["y"], small_params(seed=1))[0]
+    other = build_windows(stamps, target, extra, ["y"], small_params(seed=2))[0]
+    unshuffled = build_windows(stamps, target, extra, ["y"], small_params(shuffle="none"))[0]
+    np.testing.assert_array_equal(first["rows_train"], again["rows_train"])
+    assert not np.array_equal(first["rows_train"], other["rows_train"])
+    assert (np.diff(unshuffled["rows_train"][:, 0]) == 1).all()
+    assert sorted(first["rows_train"][:, 0]) == list(unshuffled["rows_train"][:, 0])
+
+
+@pytest.mark.parametrize(
+    ("kind", "reference"), [("standard", StandardScaler), ("minmax", MinMaxScaler), ("robust", RobustScaler)]
+)
+def test_scaler_is_fit_on_train_rows_only(kind: str, reference: type) -> None:
+    rng = np.random.default_rng(3)
+    stamps, _, _ = _index_series(400)
+    target = rng.normal(size=400).cumsum()
+    covariate = rng.normal(size=(400, 1))
+    params = small_params(scaler=kind)
+    _, scaler, audit = build_windows(stamps, target, covariate, ["y", "c"], params)
+    train_end = split_rows(400, params)[0]
+    expected = reference().fit(np.column_stack([target, covariate])[:train_end])
+    np.testing.assert_allclose(
+        scaler.transform(np.column_stack([target, covariate])),
+        expected.transform(np.column_stack([target, covariate])),
+        atol=1e-9,
+    )
+    # Changing the valid and test rows changes nothing about the scaler.
+    changed = target.copy()
+    changed[train_end:] *= 100
+    _, scaler_after, _ = build_windows(stamps, changed, covariate, ["y", "c"], params)
+    np.testing.assert_array_equal(scaler.center, scaler_after.center)
+    np.testing.assert_array_equal(scaler.scale, scaler_after.scale)
+    assert audit["checks"]["scaler_equals_train_rows_statistics"]
+
+
+def test_scaler_fit_on_all_rows_is_recorded_as_a_leak() -> None:
+    stamps, target, extra = _index_series(300)
+    _, _, audit = build_windows(stamps, target, extra, ["y"], small_params(scaler_fit="all"))
+    assert not audit["checks"]["scaler_equals_train_rows_statistics"]
+    assert not audit["checks"]["leak_free"]
+
+
+def test_shuffle_before_split_is_recorded_as_a_leak() -> None:
+    stamps, target, extra = _index_series(600)
+    _, _, audit = build_windows(stamps, target, extra, ["y"], small_params(shuffle="before_split"))
+    checks = audit["checks"]
+    assert not checks["leak_free"]
+    assert checks["valid_windows_with_targets_seen_in_training"] > 0.9
+    # the test block is held out in time even then, so the honest score stays honest
+    assert checks["test_targets_inside_train_windows"] == 0
+
+
+def test_delta_target_is_the_difference_from_the_last_input() -> None:
+    rng = np.random.default_rng(5)
+    stamps, _, extra = _index_series(300)
+    target = rng.normal(size=300).cumsum()
+    level, scaler, _ = build_windows(stamps, target, extra, ["y"], small_params(horizon=3))
+    delta, _, _ = build_windows(stamps, target, extra, ["y"], small_params(horizon=3, target="delta"))
+    for block in BLOCKS:
+        np.testing.assert_allclose(delta[f"y_{block}"], level[f"y_{block}"] - level[f"x_{block}"][:, -1:, 0], atol=1e-5)
+        np.testing.assert_allclose(scaler.inverse(level[f"y_{block}"].astype(float)), target[level[f"rows_{block}"]], atol=1e-4)
+
+
+def test_covariates_and_calendar_add_channels_with_no_future_values() -> None:
+    stamps, target, extra = _index_series(400, covariates=2)
+    params = small_params(scaler="none", calendar=True)
+    arrays, _, audit = build_windows(stamps, target, extra, ["y", "a", "b"], params)
+    assert arrays["x_train"].shape[2] == 1 + 2 + 4
+    roles = [channel["role"].split(":")[0] for channel in audit["channels"]]
+    assert roles == ["target", "covariate", "covariate", "calendar", "calendar", "calendar", "calendar"]
+    for block in BLOCKS:
+        x, rows = arrays[f"x_{block}"], arrays[f"rows_{block}"]
+        for k in (1, 2):  # covariate k holds row + 1000 k: its rows must all precede the first target
+            assert (x[:, :, k] - 1000 * k < rows[:, :1]).all()
+        # calendar of the last input step is that step's time of day
+        last_time = pd.DatetimeIndex(stamps[rows[:, 0] - 1])
+        day = (last_time.hour * 60 + last_time.minute).to_numpy() / 1440
+        np.testing.assert_allclose(x[:, -1, 3], np.sin(2 * np.pi * day), atol=1e-5)
+
+
+def test_too_short_a_series_is_refused_naming_window_and_horizon() -> None:
+    stamps, target, extra = _index_series(50)
+    with pytest.raises(DataError, match="window 60 \\+ horizon 1"):
+        build_windows(stamps, target, extra, ["y"], small_params(window=60))
