@@ -48,7 +48,6 @@ class Evidence:
     train_targets: np.ndarray  # train block targets, original units
     scaled_train_targets: np.ndarray  # what the network was fit to (scaled; level or delta)
     target_scale: float  # scaler scale of the target: scaled units -> original units
-    test_scaled_mse: float  # data MSE on the test block in the units Keras reports
     train_mse_inference: float  # data MSE on train windows, inference mode (no dropout)
     valid_mse_inference: float
     penalty: float  # sum of model.losses at the final weights
@@ -140,6 +139,8 @@ def best_lag(forecast: np.ndarray, actual: np.ndarray) -> int:
             a, b = forecast[:-lag], actual[lag:]
         else:
             a, b = forecast, actual
+        if np.std(a) == 0 or np.std(b) == 0:
+            continue  # a constant forecast tracks nothing: lag stays 0
         corr = float(np.corrcoef(a, b)[0, 1])
         if corr > best_corr:
             best, best_corr = lag, corr
@@ -152,11 +153,12 @@ def check_mimicry(evidence: Evidence) -> Check:
     to_truth = float(np.mean((model - actual) ** 2))
     ratio = to_previous / to_truth if to_truth > 0 else np.inf
     lag = best_lag(model, actual)
-    slope, _ = np.polyfit(last, model, 1)
-    r_squared = float(np.corrcoef(last, model)[0, 1] ** 2)
-    verdict = _verdict(ratio < 1, lag < 0)
+    slope = float(np.polyfit(last, model, 1)[0])
+    r_squared = float(np.corrcoef(last, model)[0, 1] ** 2) if np.std(model) > 0 else 0.0
+    # Mimicry is trailing the truth: best aligned a step late, and nearer the previous value than the truth.
+    verdict = _verdict(lag < 0 and ratio < 1, lag < 0)
     if verdict == OK:
-        explanation = "Forecasts are closer to the value they forecast than to the last known value."
+        explanation = f"Forecasts line up with the value they forecast (best lag {lag}), not with the last known value."
     else:
         explanation = (
             f"Forecasts are {'closer to the previous value than to the truth' if ratio < 1 else 'best aligned one step late'} "
@@ -202,23 +204,34 @@ def check_collapse(evidence: Evidence) -> Check:
 
 
 def check_loss_in_units(evidence: Evidence) -> Check:
-    rmse_original = float(np.sqrt(evidence.test_scaled_mse) * evidence.target_scale)
+    """The validation loss the user saw during training, translated into the series' units."""
+    seen_mse = float(np.min(evidence.history["valid/mse"]))
+    seen_rmse = float(np.sqrt(seen_mse) * evidence.target_scale)
+    test_rmse = float(np.sqrt(np.mean((evidence.actual - evidence.forecasts["model"]) ** 2)))
     persistence_rmse = float(np.sqrt(np.mean((evidence.actual - evidence.forecasts["persistence"]) ** 2)))
     typical_step = float(np.mean(np.abs(np.diff(evidence.actual))))
-    ratio = rmse_original / persistence_rmse
+    ratio = seen_rmse / persistence_rmse
     verdict = _verdict(ratio >= 1)
     explanation = (
-        f"A test MSE of {evidence.test_scaled_mse:.4g} in scaled units is an RMSE of {rmse_original:.4g} in "
-        f"original units; repeating the last value gives {persistence_rmse:.4g}, the typical step change is {typical_step:.4g}."
+        f"The best validation MSE logged in training, {seen_mse:.4g} in scaled units, is an RMSE of {seen_rmse:.4g} in "
+        f"original units; on the test block the model's RMSE is {test_rmse:.4g}, repeating the last value gives "
+        f"{persistence_rmse:.4g} and the typical step change is {typical_step:.4g}."
+        + (" A loss that looks small is worse than copying." if verdict != OK else "")
     )
     return Check(
         "loss_in_plain_units",
         ratio,
-        "RMSE / persistence RMSE < 1",
+        "validation RMSE in original units / persistence RMSE < 1",
         verdict,
         explanation,
         "dvc exp run -S linear_skip=true -S target=delta" if verdict != OK else "",
-        {"rmse_original_units": rmse_original, "persistence_rmse": persistence_rmse, "typical_step_change": typical_step},
+        {
+            "valid_mse_scaled": seen_mse,
+            "valid_rmse_original_units": seen_rmse,
+            "test_rmse": test_rmse,
+            "persistence_rmse": persistence_rmse,
+            "typical_step_change": typical_step,
+        },
     )
 
 
