@@ -13,9 +13,10 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from scipy import stats
 
+from stages.params import UNBOUNDED_ACTIVATIONS
+
 OK, WARNING, PROBLEM = "ok", "warning", "problem"
 SEVERITY = {OK: 0, WARNING: 1, PROBLEM: 2}
-UNBOUNDED_ACTIVATIONS = ("relu", "elu", "selu", "gelu", "swish", "linear")
 MIMICRY_LAGS = range(-3, 4)
 
 

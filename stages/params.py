@@ -25,6 +25,7 @@ MISSING_POLICIES = ("error", "interpolate", "ffill")
 TARGETS = ("level", "delta")
 LOSSES = ("mse", "mae", "huber")
 ACTIVATIONS = ("tanh", "sigmoid", "relu", "elu", "selu", "gelu", "swish", "softsign", "linear")
+UNBOUNDED_ACTIVATIONS = ("relu", "elu", "selu", "gelu", "swish", "linear")  # can blow up inside a recurrent cell
 INITIALIZERS = (
     "glorot_uniform",
     "glorot_normal",

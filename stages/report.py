@@ -45,12 +45,12 @@ def save_figure(figure: plt.Figure, path: Path) -> None:
     plt.close(figure)
 
 
-def forecast_figure(table: pd.DataFrame, title: str, unit: str) -> plt.Figure:
-    """Actual against model and persistence, one step ahead, in time order."""
+def forecast_figure(table: pd.DataFrame, title: str, unit: str, previous_label: str = "persistence (last value)") -> plt.Figure:
+    """Actual against model and persistence (the truth one step late), one step ahead, in time order."""
     figure, axis = plt.subplots(figsize=(12, 4.2))
     times = pd.to_datetime(table["timestamp"])
     axis.plot(times, table["actual"], color="black", linewidth=1.1, label="actual")
-    axis.plot(times, table["persistence"], color="tab:gray", linewidth=0.9, linestyle="--", label="persistence (last value)")
+    axis.plot(times, table["persistence"], color="tab:gray", linewidth=0.9, linestyle="--", label=previous_label)
     axis.plot(times, table["model"], color="tab:red", linewidth=0.9, label="model")
     axis.set_title(title)
     axis.set_ylabel(unit)
@@ -77,22 +77,6 @@ def loss_figure(loss_dir: Path, penalty_share: float) -> plt.Figure:
     axis.set_title(f"Training history (L2 penalty: {penalty_share:.0%} of the final training loss)")
     axis.legend()
     axis.grid(alpha=0.3)
-    figure.tight_layout()
-    return figure
-
-
-def mimicry_figure(week: pd.DataFrame, unit: str) -> plt.Figure:
-    """Forecasts against the truth and the truth one step late: a mimic sits on the second line."""
-    figure, axis = plt.subplots(figsize=(12, 4.2))
-    times = pd.to_datetime(week["timestamp"])
-    axis.plot(times, week["actual"], color="black", linewidth=1.1, label="actual y(t)")
-    axis.plot(times, week["persistence"], color="tab:gray", linewidth=1.0, linestyle=":", label="actual one step late y(t-1)")
-    axis.plot(times, week["model"], color="tab:red", linewidth=0.9, label="model ŷ(t)")
-    axis.set_title("Persistence mimicry: does the forecast trail the truth by one step?")
-    axis.set_ylabel(unit)
-    axis.legend(loc="upper right")
-    axis.grid(alpha=0.3)
-    figure.autofmt_xdate()
     figure.tight_layout()
     return figure
 
@@ -244,7 +228,9 @@ def main() -> None:
     times = pd.to_datetime(first_step["timestamp"])
     week = first_step[times < times.iloc[0] + pd.Timedelta(days=7)]
     save_figure(forecast_figure(week, "First week of the test block", unit), WEEK_IMAGE)
-    save_figure(mimicry_figure(week.iloc[: len(week) // 7 * 2], unit), MIMICRY_IMAGE)
+    two_days = week.iloc[: len(week) // 7 * 2]
+    mimicry_title = "Persistence mimicry: does the forecast trail the truth by one step?"
+    save_figure(forecast_figure(two_days, mimicry_title, unit, previous_label="actual one step late y(t-1)"), MIMICRY_IMAGE)
     save_figure(scatter_figure(first_step, unit), SCATTER_IMAGE)
     save_figure(residuals_figure(first_step, unit), RESIDUALS_IMAGE)
     save_figure(loss_figure(HISTORY_DIR, diagnostics["checks"]["regularization_share"]["value"]), LOSS_IMAGE)

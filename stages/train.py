@@ -15,7 +15,7 @@ from typing import ClassVar
 import numpy as np
 
 from stages.common import TrainingError, atomic_path, load_arrays, quiet_tensorflow, run_stage, write_json
-from stages.params import Params, as_dict, load_params
+from stages.params import UNBOUNDED_ACTIVATIONS, Params, as_dict, load_params
 from stages.paths import ARRAYS_FILE, EFFECTIVE_PARAMS_FILE, LIVE_DIR, MODEL_FILE
 
 quiet_tensorflow()
@@ -49,7 +49,7 @@ def divergence_message(params: Params, epoch: int, batch: int, loss: float) -> s
     remedies = [f"lower 'lr' (now {params.lr:g}), e.g. dvc exp run -S lr={params.lr / 10:g}"]
     if not params.clipnorm:
         remedies.append("clip gradients with 'clipnorm' (e.g. 1.0)")
-    unbounded = sorted({a for a in params.layer_activations() if a in ("relu", "elu", "selu", "gelu", "swish", "linear")})
+    unbounded = sorted({a for a in params.layer_activations() if a in UNBOUNDED_ACTIVATIONS})
     if unbounded:
         remedies.append(f"use a bounded 'activation' such as tanh instead of {', '.join(unbounded)}")
     return (

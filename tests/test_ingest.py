@@ -109,6 +109,12 @@ CASES = {
         "set param 'decimal' to ','",
     ),
     "unknown covariate": (csv_text(GOOD_ROWS), {"covariates": ["humidity"]}, "column 'humidity' not found"),
+    "param typo": (
+        csv_text(GOOD_ROWS),
+        {"learning_rate": 0.01},
+        "params.yaml: unknown param 'learning_rate'; did you mean 'lr'?",
+    ),
+    "param read as text": (csv_text(GOOD_ROWS), {"lr": "1e-4"}, "YAML reads '1e-4' as a string"),
 }
 
 

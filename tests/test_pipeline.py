@@ -95,6 +95,10 @@ def test_repro_writes_honest_metrics_and_report(repo: Path, first_run: dict) -> 
         assert (repo / "reports" / image).read_bytes().startswith(b"\x89PNG")
     report = (repo / "reports/report.md").read_text()
     assert "| persistence |" in report and "| linear_ar |" in report and "| model |" in report
+    assert report.splitlines()[2].startswith("## Verdicts:")
+    diagnostics = json.loads((repo / "reports/diagnostics.json").read_text())
+    assert len(diagnostics["checks"]) == 10
+    assert diagnostics["checks"]["leakage"]["verdict"] == "ok"
 
 
 def test_second_repro_does_nothing(repo: Path, first_run: dict) -> None:
@@ -146,6 +150,45 @@ def test_exp_run_set_param_reaches_training(repo: Path, first_run: dict) -> None
     for key in ("test.model.mae", "test.persistence.mae", "test.linear_ar.rmse", "valid.model.rel_mae"):
         assert key in diff
     assert read_metrics(repo)["test"]["model"]["mae"] != first_run["test"]["model"]["mae"]
+
+
+ASKER = [
+    "scaler=minmax",
+    "scaler_fit=all",
+    "shuffle=before_split",
+    "covariates=[]",
+    "calendar=false",
+    "target=level",
+    "linear_skip=false",
+    "cell=simple_rnn",
+    "layers=4",
+    "units=64",
+    "activation=[elu,tanh,selu,tanh]",
+    "dropout=0.2",
+    "l2=0.01",
+    "l2_bias=0.01",
+    "kernel_initializer=he_normal",
+    "bias_initializer=random_normal",
+    "lr=1e-4",
+    "clipnorm=0",
+    "loss=mse",
+    "batch_size=64",
+    "epochs=3",
+    "patience=150",
+]
+
+
+def test_asker_setup_is_flagged(repo: Path, first_run: dict) -> None:
+    dvc(repo, "exp", "run", "-n", "asker", *[arg for setting in ASKER for arg in ("-S", setting)])
+    checks = json.loads((repo / "reports/diagnostics.json").read_text())["checks"]
+    assert checks["leakage"]["verdict"] == "problem"
+    assert checks["regularization_share"]["verdict"] == "problem"
+    assert checks["exploding_training"]["verdict"] != "ok"  # elu/selu in recurrent cells, no clipping
+    assert checks["leakage"]["suggestion"] == "dvc exp run -S shuffle=train -S scaler_fit=train"
+    audit = json.loads((repo / "data/windows/audit.json").read_text())
+    assert not audit["checks"]["leak_free"] and audit["checks"]["test_targets_inside_train_windows"] == 0
+    diff = dvc(repo, "metrics", "diff", "main", "asker", "--all").stdout
+    assert "checks.leakage.severity" in diff and "test.model.rel_mae" in diff
 
 
 def test_diverging_experiment_fails_fast_and_keeps_metrics(repo: Path, first_run: dict) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 
@@ -68,3 +70,25 @@ def test_diverging_run_stops_at_once_with_remedies(small_csv: Path) -> None:
     message = str(caught.value)
     assert "training diverged" in message and "at epoch 1, batch" in message
     assert "lower 'lr' (now 10)" in message and "clipnorm" in message and "instead of linear" in message
+
+
+def test_batch_size_and_epochs_set_the_number_of_updates(small_csv: Path) -> None:
+    params = small_params(data_path=str(small_csv), batch_size=50, epochs=2, patience=10)
+    arrays = windows_for(params)
+    model, summary, _ = train_model(arrays, params)
+    assert summary["epochs_run"] == 2
+    assert int(keras.ops.convert_to_numpy(model.optimizer.iterations)) == 2 * math.ceil(len(arrays["x_train"]) / 50)
+
+
+def test_reduce_on_plateau_halves_the_learning_rate(small_csv: Path) -> None:
+    # at lr 1e-9 the valid loss cannot improve by ReduceLROnPlateau's min_delta, so every epoch is a plateau
+    params = small_params(data_path=str(small_csv), lr=1.0e-9, reduce_lr_patience=1, epochs=3, patience=10)
+    model, _, _ = train_model(windows_for(params), params)
+    assert float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)) < 1.0e-9 / 2 * 1.01
+
+
+def test_patience_stops_early_and_restores_the_best_epoch(small_csv: Path) -> None:
+    params = small_params(data_path=str(small_csv), lr=1.0, clipnorm=1.0, epochs=30, patience=1)
+    _, summary, _ = train_model(windows_for(params), params)
+    assert summary["epochs_run"] < 30
+    assert summary["best_epoch"] == summary["epochs_run"] - 1

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,7 +9,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 
-from stages.common import DataError
+from stages import windows
+from stages.common import DataError, run_stage, save_arrays
+from stages.paths import ARRAYS_FILE, AUDIT_FILE, SCALER_FILE, SERIES_FILE
 from stages.windows import BLOCKS, build_windows, split_rows
 from tests.conftest import small_params
 
@@ -163,3 +167,24 @@ def test_too_short_a_series_is_refused_naming_window_and_horizon() -> None:
     stamps, target, extra = _index_series(50)
     with pytest.raises(DataError, match="window 60 \\+ horizon 1"):
         build_windows(stamps, target, extra, ["y"], small_params(window=60))
+
+
+def test_windows_stage_refuses_a_short_series_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "params.yaml").write_text("window: 60\n")
+    stamps, target, extra = _index_series(50)
+    save_arrays(
+        SERIES_FILE,
+        timestamps=stamps,
+        target=target,
+        covariates=extra,
+        target_name=np.array("y"),
+        covariate_names=np.array([], dtype=str),
+    )
+    with pytest.raises(SystemExit) as stop:
+        run_stage(windows.main)
+    assert stop.value.code == 2
+    assert "50 rows split 35/7/8 leave a block without a whole window (window 60 + horizon 1)" in capsys.readouterr().err
+    assert not ARRAYS_FILE.exists() and not AUDIT_FILE.exists() and not SCALER_FILE.exists()
