@@ -20,6 +20,7 @@ def build_model(window: int, channels: int, horizon: int, params: Params) -> ker
     """
     kernel_penalty = regularizers.L2(params.l2) if params.l2 else None
     bias_penalty = regularizers.L2(params.l2_bias) if params.l2_bias else None
+    recurrent_penalty = regularizers.L2(params.l2_recurrent) if params.l2_recurrent else None
     recurrent = RECURRENT_LAYERS[params.cell]
     inputs = keras.Input(shape=(window, channels), name="window")
     hidden = inputs
@@ -33,7 +34,7 @@ def build_model(window: int, channels: int, horizon: int, params: Params) -> ker
             kernel_initializer=params.kernel_initializer,
             bias_initializer=params.bias_initializer,
             kernel_regularizer=kernel_penalty,
-            recurrent_regularizer=kernel_penalty,
+            recurrent_regularizer=recurrent_penalty,
             bias_regularizer=bias_penalty,
             name=f"{params.cell}_{depth}",
         )(hidden)

@@ -94,6 +94,7 @@ class Params:
     recurrent_dropout: float = 0.0
     l2: float = 0.0
     l2_bias: float = 0.0
+    l2_recurrent: float = 0.0
     kernel_initializer: str = "glorot_uniform"
     bias_initializer: str = "zeros"
     linear_skip: bool = False
@@ -157,6 +158,7 @@ RULES: dict[str, _Rule] = {
     "recurrent_dropout": _Rule(float, low=0, high=1, high_open=True),
     "l2": _Rule(float, low=0),
     "l2_bias": _Rule(float, low=0),
+    "l2_recurrent": _Rule(float, low=0),
     "kernel_initializer": _Rule(str, choices=INITIALIZERS),
     "bias_initializer": _Rule(str, choices=INITIALIZERS),
     "linear_skip": _Rule(bool),

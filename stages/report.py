@@ -65,12 +65,12 @@ def loss_figure(loss_dir: Path, penalty_share: float) -> plt.Figure:
     """Train and valid data loss (MSE, scaled units) per epoch, and the total loss with any penalty."""
     figure, axis = plt.subplots(figsize=(8, 4.2))
     for split, style in (("train", "-"), ("valid", "--")):
-        for name, color in (("mse", "tab:blue"), ("loss", "tab:orange")):
+        for name, color, width in (("mse", "tab:blue", 2.6), ("loss", "tab:orange", 1.0)):
             path = loss_dir / split / f"{name}.tsv"
             if path.exists():
                 curve = pd.read_csv(path, sep="\t")
                 label = f"{split} {'data MSE' if name == 'mse' else 'loss incl. penalty'}"
-                axis.plot(curve["step"] + 1, curve[name], linestyle=style, color=color, label=label)
+                axis.plot(curve["step"] + 1, curve[name], linestyle=style, color=color, linewidth=width, label=label)
     axis.set_yscale("log")
     axis.set_xlabel("epoch")
     axis.set_ylabel("scaled units (log)")

@@ -33,15 +33,18 @@ def test_dropout_and_recurrent_dropout() -> None:
     assert not [layer for layer in plain.layers if isinstance(layer, keras.layers.Dropout)]
 
 
-def test_l2_on_kernels_and_biases_separately() -> None:
+def test_l2_on_kernels_biases_and_recurrent_kernels_separately() -> None:
     model = build_model(24, 1, 1, small_params(l2=0.01, l2_bias=0.0))
     lstm = recurrent_layers(model)[0].get_config()
     assert lstm["kernel_regularizer"]["config"]["l2"] == 0.01
-    assert lstm["recurrent_regularizer"]["config"]["l2"] == 0.01
+    assert lstm["recurrent_regularizer"] is None
     assert lstm["bias_regularizer"] is None
     both = build_model(24, 1, 1, small_params(l2=0.0, l2_bias=0.5))
     assert recurrent_layers(both)[0].get_config()["bias_regularizer"]["config"]["l2"] == 0.5
     assert recurrent_layers(both)[0].get_config()["kernel_regularizer"] is None
+    recurrent = build_model(24, 1, 1, small_params(l2_recurrent=0.2))
+    assert recurrent_layers(recurrent)[0].get_config()["recurrent_regularizer"]["config"]["l2"] == 0.2
+    assert recurrent_layers(recurrent)[0].get_config()["kernel_regularizer"] is None
     # the penalty is in model.losses, which Keras adds to the reported loss
     assert float(sum(keras.ops.convert_to_numpy(loss) for loss in model.losses)) > 0
     assert not build_model(24, 1, 1, small_params()).losses
