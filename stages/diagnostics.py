@@ -70,7 +70,8 @@ def _verdict(problem: bool, warning: bool = False) -> str:
 def check_leakage(evidence: Evidence) -> Check:
     checks = evidence.audit_checks
     shared = max(checks["valid_windows_with_targets_seen_in_training"], checks["test_windows_with_targets_seen_in_training"])
-    scaler_leak = not checks["scaler_equals_train_rows_statistics"]
+    # The fit scope is the leak even when the statistics happen to coincide (min and max inside train).
+    scaler_leak = not (checks["scaler_fit_on_train_rows_only"] and checks["scaler_equals_train_rows_statistics"])
     verdict = _verdict(shared > 0 or scaler_leak)
     parts = []
     if shared > 0:

@@ -177,6 +177,7 @@ def audit(
         "test_targets_inside_train_windows": int(seen["test"].sum()),
         "valid_windows_with_targets_seen_in_training": float(seen["valid"].any(axis=1).mean()) if seen["valid"].size else 0.0,
         "test_windows_with_targets_seen_in_training": float(seen["test"].any(axis=1).mean()) if seen["test"].size else 0.0,
+        "scaler_fit_on_train_rows_only": params.scaler_fit == "train",
         "scaler_equals_train_rows_statistics": bool(
             np.allclose(train_stats.center, scaler.center) and np.allclose(train_stats.scale, scaler.scale)
         ),
@@ -190,6 +191,7 @@ def audit(
         and checks["max_valid_target_before_min_test_target"]
         and checks["valid_targets_inside_train_windows"] == 0
         and checks["test_targets_inside_train_windows"] == 0
+        and checks["scaler_fit_on_train_rows_only"]
         and checks["scaler_equals_train_rows_statistics"]
     )
     return {

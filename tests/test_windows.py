@@ -121,7 +121,18 @@ def test_scaler_is_fit_on_train_rows_only(kind: str, reference: type) -> None:
 def test_scaler_fit_on_all_rows_is_recorded_as_a_leak() -> None:
     stamps, target, extra = _index_series(300)
     _, _, audit = build_windows(stamps, target, extra, ["y"], small_params(scaler_fit="all"))
+    assert not audit["checks"]["scaler_fit_on_train_rows_only"]
     assert not audit["checks"]["scaler_equals_train_rows_statistics"]
+    assert not audit["checks"]["leak_free"]
+
+
+def test_scaler_fit_on_all_rows_is_a_leak_even_when_statistics_coincide() -> None:
+    # min and max inside the train block: min-max statistics of all rows equal the train rows'
+    stamps, _, extra = _index_series(300)
+    target = np.sin(np.arange(300) / 5.0)
+    target[10], target[20] = 5.0, -5.0
+    _, _, audit = build_windows(stamps, target, extra, ["y"], small_params(scaler="minmax", scaler_fit="all"))
+    assert audit["checks"]["scaler_equals_train_rows_statistics"]
     assert not audit["checks"]["leak_free"]
 
 
