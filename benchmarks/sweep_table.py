@@ -1,34 +1,21 @@
 """Print the README's sweep table from DVC's own records of queued experiments.
 
-Metrics and params come from `dvc exp show --csv -A`, train time from the line the train
+Params and metrics come from `dvc exp show --json -A`, train time from the line the train
 stage prints (`dvc queue logs NAME`). Usage, after `dvc queue start` has finished:
 
-    python benchmarks/sweep_table.py plain-lstm64 skip-lstm32-e100 ...
+    PYTHONPATH=. python benchmarks/sweep_table.py plain-lstm64 skip-gru32-e100 ...
 """
 
 from __future__ import annotations
 
-import io
+import json
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 
-import pandas as pd
+from stages.params import as_dict, load_params
 
-SHOWN_PARAMS = (
-    "cell",
-    "layers",
-    "units",
-    "target",
-    "calendar",
-    "covariates",
-    "linear_skip",
-    "loss",
-    "dropout",
-    "l2",
-    "epochs",
-    "patience",
-)
 TRAIN_LINE = re.compile(r"^train: (\d+) epochs in ([\d.]+) s", re.MULTILINE)
 
 
@@ -36,18 +23,47 @@ def dvc(*args: str) -> str:
     return subprocess.run(["dvc", *args], check=True, capture_output=True, text=True).stdout
 
 
+def named_runs(node: object) -> Iterator[dict]:
+    """Every experiment record with a name and data, wherever `dvc exp show --json` nests it."""
+    if isinstance(node, dict):
+        if node.get("name") and isinstance(node.get("data"), dict):
+            yield node
+        for value in node.values():
+            yield from named_runs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from named_runs(value)
+
+
+def differences(params: dict, defaults: dict) -> str:
+    """The params of an experiment that differ from the committed params.yaml."""
+    changed = []
+    for key, default in defaults.items():
+        value = params.get(key, default)
+        if isinstance(default, list) and not isinstance(value, list):
+            value = [value]  # `activation: tanh` means one tanh for every layer
+        if value != default:
+            changed.append(f"{key}={value}")
+    return ", ".join(changed) or "the committed default"
+
+
 def main(names: list[str]) -> None:
-    table = pd.read_csv(io.StringIO(dvc("exp", "show", "--csv", "-A")))
-    table = table[table["Experiment"].isin(names)].drop_duplicates("Experiment").set_index("Experiment").loc[names]
-    print("| experiment | config | valid rel_mae | test rel_mae | test rel_mae, linear AR on the same inputs | train time |")
+    defaults = as_dict(load_params())
+    runs = {run["name"]: run["data"] for run in named_runs(json.loads(dvc("exp", "show", "--json", "-A")))}
+    print(
+        "| experiment | params changed from params.yaml | valid rel_mae | test rel_mae "
+        "| test rel_mae, linear AR on the same inputs | train time |"
+    )
     print("|---|---|---|---|---|---|")
-    for name, row in table.iterrows():
-        config = ", ".join(f"{key}={row[key]}" for key in SHOWN_PARAMS if key in row)
+    for name in names:
+        data = runs[name]
+        params = data["params"]["params.yaml"]["data"]
+        metrics = data["metrics"]["reports/metrics.json"]["data"]
         match = TRAIN_LINE.search(dvc("queue", "logs", name))
         timing = f"{float(match.group(2)):.0f} s ({match.group(1)} epochs)" if match else "restored from run-cache"
         print(
-            f"| {name} | {config} | {row['valid.model.rel_mae']:.4f} | {row['test.model.rel_mae']:.4f} | "
-            f"{row['test.linear_ar.rel_mae']:.4f} | {timing} |"
+            f"| {name} | {differences(params, defaults)} | {metrics['valid']['model']['rel_mae']:.4f} | "
+            f"{metrics['test']['model']['rel_mae']:.4f} | {metrics['test']['linear_ar']['rel_mae']:.4f} | {timing} |"
         )
 
 

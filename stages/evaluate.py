@@ -37,10 +37,18 @@ import keras  # noqa: E402
 EVALUATED_BLOCKS = ("valid", "test")
 
 
-def in_time_order(arrays: dict[str, np.ndarray], block: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Inputs, targets and target rows of a block, sorted by forecast time."""
-    order = np.argsort(arrays[f"rows_{block}"][:, 0], kind="stable")
-    return arrays[f"x_{block}"][order], arrays[f"y_{block}"][order], arrays[f"rows_{block}"][order]
+def in_time_order(arrays: dict[str, np.ndarray], block: str, season: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Inputs, targets and target rows of a block sorted by forecast time, and how many windows were left out.
+
+    Every method is scored on the same points, so a window whose targets lack a full season
+    of history (the seasonal naive has nothing to repeat) is left out for all of them. Only
+    the leaky ``shuffle: before_split`` with ``window`` < ``season`` puts such windows in a
+    scored block: honest valid and test blocks start well after row ``season``.
+    """
+    rows = arrays[f"rows_{block}"]
+    order = np.argsort(rows[:, 0], kind="stable")
+    order = order[rows[order, 0] >= season]
+    return arrays[f"x_{block}"][order], arrays[f"y_{block}"][order], rows[order], len(rows) - len(order)
 
 
 def to_original_units(forecast: np.ndarray, x: np.ndarray, scaler: Scaler, target: str) -> np.ndarray:
@@ -115,7 +123,7 @@ def evaluate(model: keras.Model, arrays: dict, series: dict, scaler: Scaler, par
     metrics: dict = {"mase_scale": mase_scale}
     table, test_view = None, {}
     for block in EVALUATED_BLOCKS:
-        x, y, rows = in_time_order(arrays, block)
+        x, y, rows, left_out = in_time_order(arrays, block, params.season)
         raw_forecast = model.predict(x, batch_size=1024, verbose=0)
         forecasts = forecasts_for_block(raw_forecast, x, rows, target, scaler, linear_ar, params)
         actual = target[rows]
@@ -124,6 +132,7 @@ def evaluate(model: keras.Model, arrays: dict, series: dict, scaler: Scaler, par
         metrics[block]["model"]["keras_loss"] = float(keras_scores["loss"])  # includes any L2 penalty
         metrics[block]["model"]["scaled_mse"] = float(keras_scores["mse"])
         metrics[block]["points"] = int(actual.size)
+        metrics[block]["windows_without_a_season_of_history"] = left_out
         if block == "test":
             table = predictions_table(series["timestamps"], rows, actual, forecasts)
             test_view = {

@@ -1,8 +1,8 @@
 """Stage train: fit the Keras model on the training windows, stop early on the valid block.
 
 The seed is set before the model is built, so two runs give the same weights.
-A loss that turns non-finite stops training at that batch with a remedy, and no
-model file is written that a later stage could take for a good one.
+A loss that turns non-finite, or grows a thousandfold, stops training at that batch with
+a remedy, and no model file is written that a later stage could take for a good one.
 """
 
 from __future__ import annotations
@@ -26,34 +26,39 @@ from stages.baselines import fit_linear_autoregression  # noqa: E402
 from stages.model import build_model, compile_model, start_from_ridge  # noqa: E402
 
 MONITOR = "val_mse"  # the valid block's data loss; the L2 penalty is not forecast error
+DIVERGENCE_FACTOR = 1e3  # a loss this many times its first value has diverged, finite or not
 
 
-class StopOnNonFinite(keras.callbacks.Callback):
-    """Raise at the first non-finite training loss instead of wasting the remaining epochs."""
+class StopOnDivergence(keras.callbacks.Callback):
+    """Raise at the first batch whose loss is non-finite or has exploded, instead of wasting epochs."""
 
     def __init__(self, params: Params) -> None:
         super().__init__()
         self.params_ = params
         self.epoch = 0
+        self.first_loss: float | None = None
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self.epoch = epoch
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         loss = float((logs or {}).get("loss", 0.0))
-        if not math.isfinite(loss):
-            raise TrainingError(divergence_message(self.params_, self.epoch + 1, batch + 1, loss))
+        if self.first_loss is None:
+            self.first_loss = loss
+        if not math.isfinite(loss) or loss > DIVERGENCE_FACTOR * self.first_loss:
+            raise TrainingError(divergence_message(self.params_, self.epoch + 1, batch + 1, loss, self.first_loss))
 
 
-def divergence_message(params: Params, epoch: int, batch: int, loss: float) -> str:
+def divergence_message(params: Params, epoch: int, batch: int, loss: float, first_loss: float) -> str:
     remedies = [f"lower 'lr' (now {params.lr:g}), e.g. dvc exp run -S lr={params.lr / 10:g}"]
     if not params.clipnorm:
         remedies.append("clip gradients with 'clipnorm' (e.g. 1.0)")
     unbounded = sorted({a for a in params.layer_activations() if a in UNBOUNDED_ACTIVATIONS})
     if unbounded:
         remedies.append(f"use a bounded 'activation' such as tanh instead of {', '.join(unbounded)}")
+    growth = f", {loss / first_loss:.3g} times its first value {first_loss:.3g}" if math.isfinite(loss) else ""
     return (
-        f"training diverged: the loss became {loss} at epoch {epoch}, batch {batch}; no model was saved. "
+        f"training diverged: the loss became {loss:.4g} at epoch {epoch}, batch {batch}{growth}; no model was saved. "
         f"Try: {'; '.join(remedies)}"
     )
 
@@ -100,7 +105,7 @@ def train_model(arrays: dict, params: Params, live: Live | None = None) -> tuple
     # Read back from the compiled optimizer: the rate training really starts with, not the one asked for.
     learning_rate = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
     stopper = keras.callbacks.EarlyStopping(monitor=MONITOR, patience=params.patience, restore_best_weights=True)
-    callbacks = [StopOnNonFinite(params), stopper]
+    callbacks = [StopOnDivergence(params), stopper]
     if params.reduce_lr_patience:
         callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor=MONITOR, factor=0.5, patience=params.reduce_lr_patience))
     if live is not None:

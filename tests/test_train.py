@@ -92,3 +92,11 @@ def test_patience_stops_early_and_restores_the_best_epoch(small_csv: Path) -> No
     _, summary, _ = train_model(windows_for(params), params)
     assert summary["epochs_run"] < 30
     assert summary["best_epoch"] == summary["epochs_run"] - 1
+
+
+def test_finite_but_exploding_loss_counts_as_divergence(small_csv: Path) -> None:
+    # the default model at lr 10 never reaches NaN, but its loss grows a thousandfold
+    params = small_params(data_path=str(small_csv), lr=10.0, linear_skip=True, target="delta", epochs=5)
+    with pytest.raises(TrainingError) as caught:
+        train_model(windows_for(params), params)
+    assert "times its first value" in str(caught.value) and "at epoch 1, batch" in str(caught.value)
