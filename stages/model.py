@@ -18,9 +18,11 @@ def build_model(window: int, channels: int, horizon: int, params: Params) -> ker
     autoregression on the same window misses, a strong design for load forecasting;
     :func:`start_from_ridge` sets that linear map before training.
     """
-    kernel_penalty = regularizers.L2(params.l2) if params.l2 else None
-    bias_penalty = regularizers.L2(params.l2_bias) if params.l2_bias else None
-    recurrent_penalty = regularizers.L2(params.l2_recurrent) if params.l2_recurrent else None
+
+    def penalty(strength: float) -> regularizers.Regularizer | None:
+        # A new object per layer: a shared one is saved with its memory address, so the file would change every run.
+        return regularizers.L2(strength) if strength else None
+
     recurrent = RECURRENT_LAYERS[params.cell]
     inputs = keras.Input(shape=(window, channels), name="window")
     hidden = inputs
@@ -33,9 +35,9 @@ def build_model(window: int, channels: int, horizon: int, params: Params) -> ker
             recurrent_dropout=params.recurrent_dropout,
             kernel_initializer=params.kernel_initializer,
             bias_initializer=params.bias_initializer,
-            kernel_regularizer=kernel_penalty,
-            recurrent_regularizer=recurrent_penalty,
-            bias_regularizer=bias_penalty,
+            kernel_regularizer=penalty(params.l2),
+            recurrent_regularizer=penalty(params.l2_recurrent),
+            bias_regularizer=penalty(params.l2_bias),
             name=f"{params.cell}_{depth}",
         )(hidden)
         if params.dropout:
@@ -44,8 +46,8 @@ def build_model(window: int, channels: int, horizon: int, params: Params) -> ker
     forecast = layers.Dense(
         horizon,
         kernel_initializer="zeros" if params.linear_skip else "glorot_uniform",
-        kernel_regularizer=kernel_penalty,
-        bias_regularizer=bias_penalty,
+        kernel_regularizer=penalty(params.l2),
+        bias_regularizer=penalty(params.l2_bias),
         name="recurrent_head",
     )(hidden)
     if params.linear_skip:

@@ -8,8 +8,11 @@ a remedy, and no model file is written that a later stage could take for a good 
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import time
+import zipfile
+from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
@@ -135,13 +138,50 @@ def train_model(arrays: dict, params: Params, live: Live | None = None) -> tuple
     return model, summary, seconds
 
 
+def renumber_shared_objects(config: object, numbers: dict[int, int]) -> object:
+    """Replace Keras's shared_object_id (a memory address) by 1, 2, ... in order of appearance."""
+    if isinstance(config, dict):
+        return {
+            key: numbers.setdefault(value, len(numbers) + 1)
+            if key == "shared_object_id"
+            else renumber_shared_objects(value, numbers)
+            for key, value in config.items()
+        }
+    if isinstance(config, list):
+        return [renumber_shared_objects(item, numbers) for item in config]
+    return config
+
+
+def save_model(model: keras.Model, path: Path) -> None:
+    """Save atomically and byte-reproducibly: the same weights give the same file, so DVC sees no change.
+
+    Keras stamps the save time into metadata.json and the zip entries, and memory addresses
+    into config.json; all are pinned here.
+    """
+    with atomic_path(path) as pinned:
+        saved = pinned.with_name(f"{pinned.stem}.unpinned.keras")
+        try:
+            model.save(saved)
+            with zipfile.ZipFile(saved) as source, zipfile.ZipFile(pinned, "w", zipfile.ZIP_DEFLATED) as target:
+                for name in sorted(source.namelist()):
+                    data = source.read(name)
+                    if name == "metadata.json":
+                        metadata = json.loads(data)
+                        metadata.pop("date_saved", None)
+                        data = json.dumps(metadata, sort_keys=True).encode()
+                    elif name == "config.json":
+                        data = json.dumps(renumber_shared_objects(json.loads(data), {})).encode()
+                    target.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
+        finally:
+            saved.unlink(missing_ok=True)
+
+
 def main() -> None:
     params = load_params()
     arrays = load_arrays(ARRAYS_FILE)
     with Live(str(LIVE_DIR), dvcyaml=False, save_dvc_exp=False, report=None) as live:
         model, summary, seconds = train_model(arrays, params, live)
-    with atomic_path(MODEL_FILE) as tmp:
-        model.save(tmp)
+    save_model(model, MODEL_FILE)
     write_json(EFFECTIVE_PARAMS_FILE, {"params": as_dict(params), "training": summary, "backend": keras.backend.backend()})
     print(
         f"train: {summary['epochs_run']} epochs in {seconds:.1f} s, "

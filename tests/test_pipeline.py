@@ -110,8 +110,10 @@ def test_second_repro_does_nothing(repo: Path, first_run: dict) -> None:
 
 def test_forced_rerun_gives_identical_metrics(repo: Path, first_run: dict) -> None:
     before = (repo / "reports/metrics.json").read_bytes()
+    lock = (repo / "dvc.lock").read_text()
     dvc(repo, "repro", "--force")
     assert (repo / "reports/metrics.json").read_bytes() == before
+    assert (repo / "dvc.lock").read_text() == lock  # the model file too is byte-identical
     assert "Data and pipelines are up to date" in dvc(repo, "status").stdout
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+import re
+import time
+import zipfile
 from pathlib import Path
 
 import keras
@@ -13,7 +16,7 @@ from stages.baselines import fit_linear_autoregression, predict_linear_autoregre
 from stages.common import TrainingError
 from stages.ingest import load_series
 from stages.params import Params
-from stages.train import train_model
+from stages.train import save_model, train_model
 from stages.windows import build_windows
 from tests.conftest import head_of_bundled_csv, small_params
 
@@ -100,3 +103,19 @@ def test_finite_but_exploding_loss_counts_as_divergence(small_csv: Path) -> None
     with pytest.raises(TrainingError) as caught:
         train_model(windows_for(params), params)
     assert "times its first value" in str(caught.value) and "at epoch 1, batch" in str(caught.value)
+
+
+def test_saved_model_is_byte_reproducible_and_loads_safely(small_csv: Path, tmp_path: Path) -> None:
+    params = small_params(data_path=str(small_csv), epochs=1, l2=0.01, l2_bias=0.01, linear_skip=True)
+    arrays = windows_for(params)
+    model, _, _ = train_model(arrays, params)
+    save_model(model, tmp_path / "a.keras")
+    time.sleep(2.1)  # Keras stamps seconds, zip entries two-second steps: without pinning, the files would differ
+    save_model(model, tmp_path / "b.keras")
+    assert (tmp_path / "a.keras").read_bytes() == (tmp_path / "b.keras").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.keras", "b.keras"]  # no scratch files left
+    with zipfile.ZipFile(tmp_path / "a.keras") as archive:
+        ids = re.findall(r'"shared_object_id": (\d+)', archive.read("config.json").decode())
+    assert ids and max(map(int, ids)) <= len(ids)  # small renumbered ids, not memory addresses
+    loaded = keras.saving.load_model(tmp_path / "a.keras", safe_mode=True)
+    np.testing.assert_array_equal(loaded.predict(arrays["x_test"], verbose=0), model.predict(arrays["x_test"], verbose=0))
