@@ -16,7 +16,7 @@ from stages import baselines
 from stages.common import atomic_path, load_arrays, quiet_tensorflow, read_json, run_stage, write_json
 from stages.diagnostics import Evidence, diagnostics_summary, run_checks
 from stages.metrics import all_metrics, seasonal_naive_scale
-from stages.params import Params, load_params
+from stages.params import Params, load_params, parse_params
 from stages.paths import (
     ARRAYS_FILE,
     AUDIT_FILE,
@@ -157,8 +157,7 @@ def gather_evidence(
     train_scores = model.evaluate(arrays["x_train"], arrays["y_train"], batch_size=1024, verbose=0, return_dict=True)
     valid_scores = model.evaluate(arrays["x_valid"], arrays["y_valid"], batch_size=1024, verbose=0, return_dict=True)
     penalty = float(sum(float(keras.ops.convert_to_numpy(loss)) for loss in model.losses))
-    used = effective["params"]
-    layers, activation = used["layers"], tuple(used["activation"])
+    used = parse_params(effective["params"], source=str(EFFECTIVE_PARAMS_FILE))  # what training really used
     return Evidence(
         audit_checks=audit["checks"],
         scaler_fit=audit["scaler_fit"],
@@ -174,10 +173,10 @@ def gather_evidence(
         train_loss_inference=float(train_scores["loss"]),
         weight_norms=weight_norms(model),
         history=history,
-        activations=activation * layers if len(activation) == 1 else activation,
-        clipnorm=float(used["clipnorm"]),
-        dropout=float(used["dropout"]),
-        l2=float(used["l2"]),
+        activations=used.layer_activations(),
+        clipnorm=used.clipnorm,
+        dropout=used.dropout,
+        l2=used.l2,
         seed_fingerprints=tuple(effective["training"]["seed_fingerprints"]),
         rows_in_time_order=test_view["in_time_order"],
     )

@@ -163,7 +163,7 @@ RULES: dict[str, _Rule] = {
     "bias_initializer": _Rule(str, choices=INITIALIZERS),
     "linear_skip": _Rule(bool),
     "loss": _Rule(str, choices=LOSSES),
-    "lr": _Rule(float, low=0, low_open=True, hint="write it as 1.0e-4 or 0.0001"),
+    "lr": _Rule(float, low=0, low_open=True),
     "clipnorm": _Rule(float, low=0, hint="0 turns gradient clipping off"),
     "reduce_lr_patience": _Rule(int, low=0, hint="0 turns the schedule off"),
     "epochs": _Rule(int, low=1),
@@ -221,6 +221,13 @@ def _check_range(key: str, value: float, rule: _Rule) -> None:
 
 def _coerce(key: str, value: Any) -> Any:
     rule = RULES[key]
+    try:
+        return _coerce_with(key, value, rule)
+    except ParamError as err:
+        raise ParamError(f"{err} ({rule.hint})" if rule.hint else str(err)) from None
+
+
+def _coerce_with(key: str, value: Any, rule: _Rule) -> Any:
     if rule.sequence:
         if value is None and key == "covariates":
             items = []

@@ -49,6 +49,8 @@ def test_dvc_float_format_is_read_as_float() -> None:
         ({"calendar": "yes"}, "param 'calendar' must be true or false"),
         ({"layers": 2, "activation": ["tanh", "tanh", "tanh"]}, "lists 3 names for 2 layers"),
         ({"covariates": ["demand_gw"]}, "lists the target column"),
+        ({"clipnorm": -1.0}, "param 'clipnorm' is -1.0; it must be >= 0 (0 turns gradient clipping off)"),
+        ({"covariates": [1]}, "param 'covariates' must be text, got 1 (a list of column names, e.g. [temperature_c, workday])"),
     ],
 )
 def test_bad_params_are_refused_with_the_key_named(raw: dict, message: str) -> None:
