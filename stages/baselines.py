@@ -51,10 +51,19 @@ def drift(series: np.ndarray, target_rows: np.ndarray, window: int) -> np.ndarra
     return last + slope * steps
 
 
-def fit_linear_autoregression(x_train: np.ndarray, y_train: np.ndarray, alpha: float) -> Ridge:
-    """Ridge on the flattened training windows: the same inputs and targets the network gets."""
-    return Ridge(alpha=alpha).fit(x_train.reshape(len(x_train), -1), y_train)
+def linear_features(inputs: dict[str, np.ndarray]) -> np.ndarray:
+    """The model's inputs flattened per window, in the order the model's skip path reads them."""
+    return np.hstack([inputs[name].reshape(len(inputs[name]), -1) for name in ("window", "known") if name in inputs])
 
 
-def predict_linear_autoregression(model: Ridge, x: np.ndarray) -> np.ndarray:
-    return model.predict(x.reshape(len(x), -1)).reshape(len(x), -1)
+def fit_linear_autoregression(inputs: dict[str, np.ndarray], y_train: np.ndarray, alpha: float) -> Ridge:
+    """Ridge on the flattened training inputs: the same inputs and targets the network gets.
+
+    SVD solves it stably even where channels are collinear (calendar sin/cos repeat along the window).
+    """
+    return Ridge(alpha=alpha, solver="svd").fit(linear_features(inputs), y_train)
+
+
+def predict_linear_autoregression(model: Ridge, inputs: dict[str, np.ndarray]) -> np.ndarray:
+    features = linear_features(inputs)
+    return model.predict(features).reshape(len(features), -1)

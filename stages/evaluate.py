@@ -29,7 +29,7 @@ from stages.paths import (
     SCALER_FILE,
     SERIES_FILE,
 )
-from stages.windows import Scaler, split_rows
+from stages.windows import Scaler, model_inputs, split_rows
 
 quiet_tensorflow()
 import keras  # noqa: E402
@@ -37,8 +37,10 @@ import keras  # noqa: E402
 EVALUATED_BLOCKS = ("valid", "test")
 
 
-def in_time_order(arrays: dict[str, np.ndarray], block: str, season: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Inputs, targets and target rows of a block sorted by forecast time, and how many windows were left out.
+def in_time_order(
+    arrays: dict[str, np.ndarray], block: str, season: int
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, int]:
+    """Model inputs, targets and target rows of a block sorted by forecast time, and how many windows were left out.
 
     Every method is scored on the same points, so a window whose targets lack a full season
     of history (the seasonal naive has nothing to repeat) is left out for all of them. Only
@@ -48,20 +50,21 @@ def in_time_order(arrays: dict[str, np.ndarray], block: str, season: int) -> tup
     rows = arrays[f"rows_{block}"]
     order = np.argsort(rows[:, 0], kind="stable")
     order = order[rows[order, 0] >= season]
-    return arrays[f"x_{block}"][order], arrays[f"y_{block}"][order], rows[order], len(rows) - len(order)
+    inputs = {name: values[order] for name, values in model_inputs(arrays, block).items()}
+    return inputs, arrays[f"y_{block}"][order], rows[order], len(rows) - len(order)
 
 
-def to_original_units(forecast: np.ndarray, x: np.ndarray, scaler: Scaler, target: str) -> np.ndarray:
-    """Undo the target transform (delta from the last input) and then the scaling."""
+def to_original_units(forecast: np.ndarray, window: np.ndarray, scaler: Scaler, target: str) -> np.ndarray:
+    """Undo the target transform (delta from the window's last input) and then the scaling."""
     level = forecast.astype(np.float64)
     if target == "delta":
-        level = level + x[:, -1:, 0].astype(np.float64)
+        level = level + window[:, -1:, 0].astype(np.float64)
     return scaler.inverse(level, column=0)
 
 
 def forecasts_for_block(
     model_forecast: np.ndarray,
-    x: np.ndarray,
+    inputs: dict[str, np.ndarray],
     rows: np.ndarray,
     series: np.ndarray,
     scaler: Scaler,
@@ -69,13 +72,15 @@ def forecasts_for_block(
     params: Params,
 ) -> dict[str, np.ndarray]:
     """Every method's forecast in original units, keyed by method name, model first."""
+    window = inputs["window"]
+    linear_forecast = baselines.predict_linear_autoregression(linear_ar, inputs)
     return {
-        "model": to_original_units(model_forecast, x, scaler, params.target),
+        "model": to_original_units(model_forecast, window, scaler, params.target),
         "persistence": baselines.persistence(series, rows),
         "seasonal_naive": baselines.seasonal_naive(series, rows, params.season),
         "window_mean": baselines.window_mean(series, rows, params.window),
         "drift": baselines.drift(series, rows, params.window),
-        "linear_ar": to_original_units(baselines.predict_linear_autoregression(linear_ar, x), x, scaler, params.target),
+        "linear_ar": to_original_units(linear_forecast, window, scaler, params.target),
     }
 
 
@@ -119,16 +124,16 @@ def evaluate(model: keras.Model, arrays: dict, series: dict, scaler: Scaler, par
     target = series["target"]
     train_end = split_rows(len(target), params)[0]
     mase_scale = seasonal_naive_scale(target[:train_end], params.season)
-    linear_ar = baselines.fit_linear_autoregression(arrays["x_train"], arrays["y_train"], params.ridge_alpha)
+    linear_ar = baselines.fit_linear_autoregression(model_inputs(arrays, "train"), arrays["y_train"], params.ridge_alpha)
     metrics: dict = {"mase_scale": mase_scale}
     table, test_view = None, {}
     for block in EVALUATED_BLOCKS:
-        x, y, rows, left_out = in_time_order(arrays, block, params.season)
-        raw_forecast = model.predict(x, batch_size=1024, verbose=0)
-        forecasts = forecasts_for_block(raw_forecast, x, rows, target, scaler, linear_ar, params)
+        inputs, y, rows, left_out = in_time_order(arrays, block, params.season)
+        raw_forecast = model.predict(inputs, batch_size=1024, verbose=0)
+        forecasts = forecasts_for_block(raw_forecast, inputs, rows, target, scaler, linear_ar, params)
         actual = target[rows]
         metrics[block] = score(forecasts, actual, mase_scale)
-        keras_scores = model.evaluate(x, y, batch_size=1024, verbose=0, return_dict=True)
+        keras_scores = model.evaluate(inputs, y, batch_size=1024, verbose=0, return_dict=True)
         metrics[block]["model"]["keras_loss"] = float(keras_scores["loss"])  # includes any L2 penalty
         metrics[block]["model"]["scaled_mse"] = float(keras_scores["mse"])
         metrics[block]["points"] = int(actual.size)
@@ -154,8 +159,8 @@ def gather_evidence(
     history: dict,
 ) -> Evidence:
     """Collect what the diagnostics read; inference-mode losses are computed here."""
-    train_scores = model.evaluate(arrays["x_train"], arrays["y_train"], batch_size=1024, verbose=0, return_dict=True)
-    valid_scores = model.evaluate(arrays["x_valid"], arrays["y_valid"], batch_size=1024, verbose=0, return_dict=True)
+    train_scores = model.evaluate(model_inputs(arrays, "train"), arrays["y_train"], batch_size=1024, verbose=0, return_dict=True)
+    valid_scores = model.evaluate(model_inputs(arrays, "valid"), arrays["y_valid"], batch_size=1024, verbose=0, return_dict=True)
     penalty = float(sum(float(keras.ops.convert_to_numpy(loss)) for loss in model.losses))
     used = parse_params(effective["params"], source=str(EFFECTIVE_PARAMS_FILE))  # what training really used
     return Evidence(

@@ -11,12 +11,16 @@ from stages.params import Params
 RECURRENT_LAYERS = {"simple_rnn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}
 
 
-def build_model(window: int, channels: int, horizon: int, params: Params) -> keras.Model:
-    """Stacked recurrent layers and a linear head; optionally a linear map of the window added.
+def build_model(window: int, channels: int, horizon: int, params: Params, known: int = 0, name: str | None = None) -> keras.Model:
+    """Stacked recurrent layers and a linear head; optionally a linear map of all inputs added.
 
+    ``known`` features per target step (its time-of-day slot) are a second input, named
+    ``known``, read by the head and the skip path next to the window named ``window``.
     With ``linear_skip`` the recurrent part only has to learn what a linear
-    autoregression on the same window misses, a strong design for load forecasting;
-    :func:`start_from_ridge` sets that linear map before training.
+    autoregression on the same inputs misses, a strong design for load forecasting;
+    :func:`start_from_ridge` sets that linear map before training. With
+    ``recurrent_steps`` the recurrent layers read only the window's most recent steps
+    (the skip path still reads all of them), which makes training proportionally faster.
     """
 
     def penalty(strength: float) -> regularizers.Regularizer | None:
@@ -24,8 +28,13 @@ def build_model(window: int, channels: int, horizon: int, params: Params) -> ker
         return regularizers.L2(strength) if strength else None
 
     recurrent = RECURRENT_LAYERS[params.cell]
-    inputs = keras.Input(shape=(window, channels), name="window")
-    hidden = inputs
+    inputs = {"window": keras.Input(shape=(window, channels), name="window")}
+    if known:
+        inputs["known"] = keras.Input(shape=(horizon, known), name="known")
+    flat_inputs = [layers.Flatten(name=f"flat_{name}")(tensor) for name, tensor in inputs.items()]
+    hidden = inputs["window"]
+    if 0 < params.recurrent_steps < window:
+        hidden = layers.Cropping1D((window - params.recurrent_steps, 0), name="recent_steps")(hidden)
     activations = params.layer_activations()
     for depth, activation in enumerate(activations, start=1):
         hidden = recurrent(
@@ -42,6 +51,8 @@ def build_model(window: int, channels: int, horizon: int, params: Params) -> ker
         )(hidden)
         if params.dropout:
             hidden = layers.Dropout(params.dropout, name=f"dropout_{depth}")(hidden)
+    if known:
+        hidden = layers.Concatenate(name="hidden_and_known")([hidden, flat_inputs[1]])
     # With the skip path the head starts at zero, so the untrained model is exactly the linear map.
     forecast = layers.Dense(
         horizon,
@@ -51,9 +62,19 @@ def build_model(window: int, channels: int, horizon: int, params: Params) -> ker
         name="recurrent_head",
     )(hidden)
     if params.linear_skip:
-        linear = layers.Dense(horizon, name="linear_skip")(layers.Flatten(name="flat_window")(inputs))
+        flat = layers.Concatenate(name="all_inputs")(flat_inputs) if known else flat_inputs[0]
+        linear = layers.Dense(horizon, name="linear_skip")(flat)
         forecast = layers.Add(name="forecast")([forecast, linear])
-    return keras.Model(inputs, forecast, name=f"{params.cell}_forecaster")
+    return keras.Model(inputs, forecast, name=name or f"{params.cell}_forecaster")
+
+
+def average_members(members: list[keras.Model]) -> keras.Model:
+    """One model whose forecast is the mean of the members' forecasts; a single member is returned as is."""
+    if len(members) == 1:
+        return members[0]
+    inputs = {name: keras.Input(shape=tensor.shape[1:], name=name) for name, tensor in members[0].input.items()}
+    forecast = layers.Average(name="mean_of_members")([member(inputs) for member in members])
+    return keras.Model(inputs, forecast, name="ensemble")
 
 
 def compile_model(model: keras.Model, params: Params) -> None:

@@ -84,6 +84,7 @@ class Params:
     shuffle: str = "train"
     target: str = "level"
     calendar: bool = False
+    target_calendar: bool = False
     seed: int = 42
     # train
     cell: str = "lstm"
@@ -98,6 +99,8 @@ class Params:
     kernel_initializer: str = "glorot_uniform"
     bias_initializer: str = "zeros"
     linear_skip: bool = False
+    recurrent_steps: int = 0
+    members: int = 1
     loss: str = "mse"
     lr: float = 1.0e-3
     clipnorm: float = 1.0
@@ -149,6 +152,7 @@ RULES: dict[str, _Rule] = {
     "shuffle": _Rule(str, choices=SHUFFLES),
     "target": _Rule(str, choices=TARGETS),
     "calendar": _Rule(bool),
+    "target_calendar": _Rule(bool, hint="true feeds the time-of-day slot of each target time as a second input"),
     "seed": _Rule(int, low=0),
     "cell": _Rule(str, choices=CELLS),
     "layers": _Rule(int, low=1),
@@ -162,6 +166,8 @@ RULES: dict[str, _Rule] = {
     "kernel_initializer": _Rule(str, choices=INITIALIZERS),
     "bias_initializer": _Rule(str, choices=INITIALIZERS),
     "linear_skip": _Rule(bool),
+    "recurrent_steps": _Rule(int, low=0, hint="how many of the window's last steps the recurrent layers read; 0 = all"),
+    "members": _Rule(int, low=1, hint="networks trained side by side from seeds seed, seed+1, ...; the forecast is their mean"),
     "loss": _Rule(str, choices=LOSSES),
     "lr": _Rule(float, low=0, low_open=True),
     "clipnorm": _Rule(float, low=0, hint="0 turns gradient clipping off"),
@@ -250,6 +256,11 @@ def _check_together(params: Params) -> None:
         raise ParamError(
             f"param 'activation' lists {len(params.activation)} names for {params.layers} layers; "
             "give one name for all layers or one per layer"
+        )
+    if params.recurrent_steps > params.window:
+        raise ParamError(
+            f"param 'recurrent_steps' is {params.recurrent_steps}, more than 'window' ({params.window}); "
+            "use at most the window, or 0 for all of it"
         )
     if params.target_column in params.covariates:
         raise ParamError(

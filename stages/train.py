@@ -26,7 +26,8 @@ import keras  # noqa: E402
 from dvclive import Live  # noqa: E402
 
 from stages.baselines import fit_linear_autoregression  # noqa: E402
-from stages.model import build_model, compile_model, start_from_ridge  # noqa: E402
+from stages.model import average_members, build_model, compile_model, start_from_ridge  # noqa: E402
+from stages.windows import model_inputs  # noqa: E402
 
 MONITOR = "val_mse"  # the valid block's data loss; the L2 penalty is not forecast error
 DIVERGENCE_FACTOR = 1e3  # a loss this many times its first value has diverged, finite or not
@@ -35,9 +36,10 @@ DIVERGENCE_FACTOR = 1e3  # a loss this many times its first value has diverged, 
 class StopOnDivergence(keras.callbacks.Callback):
     """Raise at the first batch whose loss is non-finite or has exploded, instead of wasting epochs."""
 
-    def __init__(self, params: Params) -> None:
+    def __init__(self, params: Params, member: int | None = None) -> None:
         super().__init__()
         self.params_ = params
+        self.member = member
         self.epoch = 0
         self.first_loss: float | None = None
 
@@ -49,10 +51,11 @@ class StopOnDivergence(keras.callbacks.Callback):
         if self.first_loss is None:
             self.first_loss = loss
         if not math.isfinite(loss) or loss > DIVERGENCE_FACTOR * self.first_loss:
-            raise TrainingError(divergence_message(self.params_, self.epoch + 1, batch + 1, loss, self.first_loss))
+            where = f"member {self.member}, epoch {self.epoch + 1}" if self.member else f"epoch {self.epoch + 1}"
+            raise TrainingError(divergence_message(self.params_, where, batch + 1, loss, self.first_loss))
 
 
-def divergence_message(params: Params, epoch: int, batch: int, loss: float, first_loss: float) -> str:
+def divergence_message(params: Params, where: str, batch: int, loss: float, first_loss: float) -> str:
     remedies = [f"lower 'lr' (now {params.lr:g}), e.g. dvc exp run -S lr={params.lr / 10:g}"]
     if not params.clipnorm:
         remedies.append("clip gradients with 'clipnorm' (e.g. 1.0)")
@@ -61,7 +64,7 @@ def divergence_message(params: Params, epoch: int, batch: int, loss: float, firs
         remedies.append(f"use a bounded 'activation' such as tanh instead of {', '.join(unbounded)}")
     growth = f", {loss / first_loss:.3g} times its first value {first_loss:.3g}" if math.isfinite(loss) else ""
     return (
-        f"training diverged: the loss became {loss:.4g} at epoch {epoch}, batch {batch}{growth}; no model was saved. "
+        f"training diverged: the loss became {loss:.4g} at {where}, batch {batch}{growth}; no model was saved. "
         f"Try: {'; '.join(remedies)}"
     )
 
@@ -83,54 +86,98 @@ class LiveLogger(keras.callbacks.Callback):
         self.live.next_step()
 
 
-def initial_weights_fingerprint(shape: tuple[int, int, int], params: Params, seed: int | None) -> str:
+def initial_weights_fingerprint(shape: tuple[int, int, int, int], params: Params, seed: int | None) -> str:
     """Hash of a freshly built model's weights; equal for two builds only if seeding works."""
     if seed is not None:
         keras.utils.set_random_seed(seed)
-    model = build_model(*shape, params)
+    model = build_model(*shape[:3], params, known=shape[3])
     return hashlib.sha256(b"".join(np.asarray(w).tobytes() for w in model.get_weights())).hexdigest()[:16]
+
+
+def new_member(shape: tuple[int, int, int, int], params: Params, member: int, ridge: object | None) -> keras.Model:
+    """Member ``member`` (1, 2, ...), built from seed ``seed + member - 1`` and compiled with its own optimizer."""
+    keras.utils.set_random_seed(params.seed + member - 1)
+    model = build_model(*shape[:3], params, known=shape[3], name=f"member_{member}" if params.members > 1 else None)
+    if ridge is not None:
+        start_from_ridge(model, ridge.coef_, ridge.intercept_)
+    compile_model(model, params)
+    return model
 
 
 def train_model(arrays: dict, params: Params, live: Live | None = None) -> tuple[keras.Model, dict, float]:
     """Build, compile and fit; return the model with the best valid weights, a summary and the seconds fit took.
 
+    With several ``members`` they train side by side, one epoch each in turn, every one
+    with its own seed and batch order; the valid figures that drive early stopping, the
+    plateau schedule and the logs are those of their mean forecast, the model that is saved.
     The time is kept out of the summary so the tracked summary file only changes when training does.
     """
-    x_train, y_train = arrays["x_train"], arrays["y_train"]
-    shape = (x_train.shape[1], x_train.shape[2], y_train.shape[1])
+    x_train, y_train = model_inputs(arrays, "train"), arrays["y_train"]
+    x_valid, y_valid = model_inputs(arrays, "valid"), arrays["y_valid"]
+    window = x_train["window"]
+    shape = (window.shape[1], window.shape[2], y_train.shape[1], arrays["known_train"].shape[-1])
     fingerprints = [initial_weights_fingerprint(shape, params, params.seed) for _ in range(2)]
-    keras.utils.set_random_seed(params.seed)
-    model = build_model(*shape, params)
-    if params.linear_skip:
-        ridge = fit_linear_autoregression(x_train, y_train, params.ridge_alpha)
-        start_from_ridge(model, ridge.coef_, ridge.intercept_)
-    compile_model(model, params)
+    ridge = fit_linear_autoregression(x_train, y_train, params.ridge_alpha) if params.linear_skip else None
+    members = [new_member(shape, params, member, ridge) for member in range(1, params.members + 1)]
+    model = average_members(members)
+    if params.members > 1:
+        compile_model(model, params)  # for its loss and mse metric; its own optimizer never steps
+    keras.utils.set_random_seed(params.seed)  # the batch order of every member, epoch after epoch
     # Read back from the compiled optimizer: the rate training really starts with, not the one asked for.
-    learning_rate = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
-    stopper = keras.callbacks.EarlyStopping(monitor=MONITOR, patience=params.patience, restore_best_weights=True)
-    callbacks = [StopOnDivergence(params), stopper]
+    learning_rate = float(keras.ops.convert_to_numpy(members[0].optimizer.learning_rate))
+    # Stock Keras callbacks, driven by hand with the mean forecast's valid figures.
+    stopper = keras.callbacks.EarlyStopping(monitor=MONITOR, mode="min", patience=params.patience, restore_best_weights=True)
+    stopper.set_model(model)
+    watchers: list[keras.callbacks.Callback] = [stopper]
     if params.reduce_lr_patience:
-        callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor=MONITOR, factor=0.5, patience=params.reduce_lr_patience))
+        for member in members:
+            plateau = keras.callbacks.ReduceLROnPlateau(monitor=MONITOR, factor=0.5, patience=params.reduce_lr_patience)
+            plateau.set_model(member)
+            watchers.append(plateau)
     if live is not None:
-        callbacks.append(LiveLogger(live))
+        logger = LiveLogger(live)
+        logger.set_model(members[0])
+        watchers.append(logger)
+    guards = [StopOnDivergence(params, member=number if params.members > 1 else None) for number in range(1, params.members + 1)]
+    for watcher in watchers:
+        watcher.on_train_begin()
+    history: list[dict[str, float]] = []
     started = time.perf_counter()
-    history = model.fit(
-        x_train,
-        y_train,
-        validation_data=(arrays["x_valid"], arrays["y_valid"]),
-        epochs=params.epochs,
-        batch_size=params.batch_size,
-        shuffle=params.shuffle != "none",
-        callbacks=callbacks,
-        verbose=0,
-    )
+    for epoch in range(params.epochs):
+        fits = [
+            member.fit(
+                x_train,
+                y_train,
+                initial_epoch=epoch,
+                epochs=epoch + 1,
+                batch_size=params.batch_size,
+                shuffle=params.shuffle != "none",
+                callbacks=[guard],
+                verbose=0,
+            ).history
+            for member, guard in zip(members, guards, strict=True)
+        ]
+        valid = model.evaluate(x_valid, y_valid, batch_size=1024, verbose=0, return_dict=True)
+        logs = {
+            "loss": float(np.mean([fit["loss"][-1] for fit in fits])),
+            "mse": float(np.mean([fit["mse"][-1] for fit in fits])),
+            "val_loss": float(valid["loss"]),
+            "val_mse": float(valid["mse"]),
+        }
+        history.append(logs)
+        for watcher in watchers:
+            watcher.on_epoch_end(epoch, logs)
+        if model.stop_training:
+            break
+    for watcher in watchers:
+        watcher.on_train_end()
     seconds = time.perf_counter() - started
-    valid = history.history[MONITOR]
-    best = int(min(range(len(valid)), key=valid.__getitem__))
+    valid_mse = [logs[MONITOR] for logs in history]
+    best = int(min(range(len(valid_mse)), key=valid_mse.__getitem__))
     summary = {
-        "epochs_run": len(valid),
+        "epochs_run": len(valid_mse),
         "best_epoch": best + 1,
-        "best_valid_mse": valid[best],
+        "best_valid_mse": valid_mse[best],
         "optimizer_learning_rate": learning_rate,
         "parameters": model.count_params(),
         "seed_fingerprints": fingerprints,

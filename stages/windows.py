@@ -19,6 +19,8 @@ from stages.paths import ARRAYS_FILE, AUDIT_FILE, SCALER_FILE, SERIES_FILE
 
 BLOCKS = ("train", "valid", "test")
 CALENDAR_CHANNELS = ("time_of_day_sin", "time_of_day_cos", "day_of_week_sin", "day_of_week_cos")
+DAY_SECONDS = 86_400
+MAX_SLOTS = 288  # five-minute data; finer one-hot slots would dwarf the window itself
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,35 @@ def calendar_features(timestamps: np.ndarray) -> np.ndarray:
     return np.column_stack([np.sin(2 * np.pi * day), np.cos(2 * np.pi * day), np.sin(2 * np.pi * week), np.cos(2 * np.pi * week)])
 
 
+def time_of_day_slots(timestamps: np.ndarray) -> tuple[np.ndarray, int]:
+    """Slot of the day of each timestamp (0 = the first step after midnight) and the slots per day.
+
+    The slot width is the series' median spacing, so half-hourly data has 48 slots.
+    """
+    stamps = pd.DatetimeIndex(timestamps)
+    step = int(pd.Series(stamps).diff().median().total_seconds()) if len(stamps) > 1 else 0
+    if step <= 0 or DAY_SECONDS % step or DAY_SECONDS // step > MAX_SLOTS:
+        raise DataError(
+            f"param 'target_calendar' needs a spacing that divides a day into at most {MAX_SLOTS} slots; "
+            f"this series steps every {step} s. Set target_calendar: false"
+        )
+    seconds = (stamps.hour * 3600 + stamps.minute * 60 + stamps.second).to_numpy()
+    return seconds // step, DAY_SECONDS // step
+
+
+def known_inputs(timestamps: np.ndarray, target_rows: np.ndarray, params: Params) -> np.ndarray:
+    """What is known in advance about each target time: (windows, horizon, width), width 0 if nothing.
+
+    Only timestamps are read, never an observation, so nothing from after the forecast
+    origin can enter. A one-hot slot lets even a linear map learn a sharp daily profile
+    (Victoria's off-peak loads switch on at fixed times), which smooth sin/cos channels cannot.
+    """
+    if not params.target_calendar:
+        return np.zeros((*target_rows.shape, 0), dtype=np.float32)
+    slot, slots = time_of_day_slots(timestamps)
+    return np.eye(slots, dtype=np.float32)[slot[target_rows]]
+
+
 def targets_seen_in_training(target_rows: np.ndarray, train_starts: np.ndarray, span: int) -> np.ndarray:
     """True for each target row that lies inside some training window (as an input or a target).
 
@@ -152,6 +183,7 @@ def audit(
     scaler: Scaler,
     train_rows: np.ndarray,
     channels: list[dict],
+    known: list[dict],
     params: Params,
     bounds: tuple[int, int],
     rows: int,
@@ -204,9 +236,18 @@ def audit(
         "scaler_fit": params.scaler_fit,
         "target": params.target,
         "channels": channels,
+        "known_inputs": known,
         "blocks": blocks,
         "checks": checks,
     }
+
+
+def model_inputs(arrays: dict[str, np.ndarray], block: str) -> dict[str, np.ndarray]:
+    """The named inputs of the model for one block: the window, and what is known about the targets if anything."""
+    inputs = {"window": arrays[f"x_{block}"]}
+    if arrays[f"known_{block}"].shape[-1]:
+        inputs["known"] = arrays[f"known_{block}"]
+    return inputs
 
 
 def build_windows(
@@ -241,6 +282,15 @@ def build_windows(
             {"name": name, "role": "calendar: computed from the input steps' timestamps, known in advance"}
             for name in CALENDAR_CHANNELS
         ]
+    known = []
+    if params.target_calendar:
+        known.append(
+            {
+                "name": "time_of_day_slot",
+                "width": time_of_day_slots(timestamps)[1],
+                "role": "calendar of each target time: one-hot slot of the day from its timestamp, known in advance",
+            }
+        )
     starts = assign_windows(rows, spec, params, bounds)
     arrays: dict[str, np.ndarray] = {}
     for block in BLOCKS:
@@ -248,10 +298,12 @@ def build_windows(
         y = spec.targets(scaled[:, 0], starts[block])
         if params.target == "delta":
             y = y - x[:, -1:, 0]
+        target_rows = spec.target_rows(starts[block])
         arrays[f"x_{block}"] = x.astype(np.float32)
+        arrays[f"known_{block}"] = known_inputs(timestamps, target_rows, params)
         arrays[f"y_{block}"] = y.astype(np.float32)
-        arrays[f"rows_{block}"] = spec.target_rows(starts[block])
-    report = audit(starts, spec, scaler, raw[:train_end], channels, params, bounds, rows)
+        arrays[f"rows_{block}"] = target_rows
+    report = audit(starts, spec, scaler, raw[:train_end], channels, known, params, bounds, rows)
     if params.shuffle != "before_split" and params.scaler_fit == "train" and not report["checks"]["leak_free"]:
         raise AssertionError(f"windows audit failed on a leak-free configuration: {report['checks']}")
     return arrays, scaler, report

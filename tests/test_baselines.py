@@ -33,5 +33,20 @@ def test_linear_autoregression_recovers_a_linear_rule() -> None:
     rng = np.random.default_rng(0)
     x = rng.normal(size=(200, 5, 1))
     y = 2 * x[:, -1, :] - x[:, 0, :]
-    model = baselines.fit_linear_autoregression(x, y, alpha=1e-6)
-    np.testing.assert_allclose(baselines.predict_linear_autoregression(model, x), y, atol=1e-4)
+    model = baselines.fit_linear_autoregression({"window": x}, y, alpha=1e-6)
+    np.testing.assert_allclose(baselines.predict_linear_autoregression(model, {"window": x}), y, atol=1e-4)
+
+
+def test_linear_autoregression_reads_what_is_known_about_the_target_too() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(300, 5, 1))
+    slot = rng.integers(0, 4, size=300)
+    known = np.eye(4)[slot][:, None, :]  # (windows, horizon 1, 4 slots)
+    profile = np.array([0.0, 3.0, -1.0, 0.5])  # a sharp step per slot: no function of the window alone
+    y = x[:, -1, :] + profile[slot][:, None]
+    inputs = {"window": x, "known": known}
+    assert baselines.linear_features(inputs).shape == (300, 5 + 4)
+    model = baselines.fit_linear_autoregression(inputs, y, alpha=1e-6)
+    np.testing.assert_allclose(baselines.predict_linear_autoregression(model, inputs), y, atol=1e-4)
+    window_only = baselines.fit_linear_autoregression({"window": x}, y, alpha=1e-6)
+    assert np.abs(baselines.predict_linear_autoregression(window_only, {"window": x}) - y).mean() > 0.5

@@ -128,8 +128,8 @@ def test_small_logged_loss_worse_than_copying_fires_loss_in_units_only() -> None
 
 def test_unseeded_run_fires_order_and_seeding_only() -> None:
     params = small_params()
-    unseeded = tuple(initial_weights_fingerprint((24, 1, 1), params, seed=None) for _ in range(2))
-    seeded = tuple(initial_weights_fingerprint((24, 1, 1), params, seed=3) for _ in range(2))
+    unseeded = tuple(initial_weights_fingerprint((24, 1, 1, 0), params, seed=None) for _ in range(2))
+    seeded = tuple(initial_weights_fingerprint((24, 1, 1, 0), params, seed=3) for _ in range(2))
     assert unseeded[0] != unseeded[1] and seeded[0] == seeded[1]
     assert fired(healthy(seed_fingerprints=unseeded)) == {"order_and_seeding"}
     assert fired(healthy(seed_fingerprints=seeded)) == set()

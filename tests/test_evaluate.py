@@ -11,10 +11,16 @@ from stages.windows import Scaler
 
 def test_blocks_are_scored_in_time_order_on_points_with_a_season_of_history() -> None:
     rows = np.array([[70], [10], [50], [30]])
-    arrays = {"x_valid": rows[:, :, None].astype(float), "y_valid": rows.astype(float), "rows_valid": rows}
-    x, y, kept, left_out = in_time_order(arrays, "valid", season=48)
+    arrays = {
+        "x_valid": rows[:, :, None].astype(float),
+        "known_valid": np.eye(100)[rows],  # one-hot of the row: follows its window through the sorting
+        "y_valid": rows.astype(float),
+        "rows_valid": rows,
+    }
+    inputs, y, kept, left_out = in_time_order(arrays, "valid", season=48)
     np.testing.assert_array_equal(kept[:, 0], [50, 70])
-    np.testing.assert_array_equal(x[:, 0, 0], [50, 70])
+    np.testing.assert_array_equal(inputs["window"][:, 0, 0], [50, 70])
+    np.testing.assert_array_equal(inputs["known"][:, 0].argmax(axis=1), [50, 70])
     np.testing.assert_array_equal(y[:, 0], [50, 70])
     assert left_out == 2
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from stages.model import build_model, compile_model, start_from_ridge
+from stages.model import average_members, build_model, compile_model, start_from_ridge
 from tests.conftest import small_params
 
 
@@ -68,8 +68,22 @@ def test_linear_skip_is_fixed_at_the_ridge_solution_and_the_head_starts_at_zero(
     np.testing.assert_allclose(skip.get_weights()[0][:, 0], coef)
     assert not np.any(model.get_layer("recurrent_head").get_weights()[0])
     x = np.random.default_rng(0).normal(size=(3, 4, 2)).astype("float32")
-    np.testing.assert_allclose(model.predict(x, verbose=0)[:, 0], x.reshape(3, -1) @ coef + 0.5, rtol=1e-5)
+    np.testing.assert_allclose(model.predict({"window": x}, verbose=0)[:, 0], x.reshape(3, -1) @ coef + 0.5, rtol=1e-5)
     assert "linear_skip" not in [layer.name for layer in build_model(4, 2, 1, small_params()).layers]
+
+
+def test_known_inputs_reach_the_head_and_the_skip_path_after_the_window() -> None:
+    params = small_params(linear_skip=True)
+    model = build_model(4, 2, 1, params, known=3)
+    assert set(model.input) == {"window", "known"}
+    assert model.get_layer("recurrent_head").get_weights()[0].shape == (params.units + 3, 1)
+    coef = np.arange(4 * 2 + 3, dtype=float)
+    start_from_ridge(model, coef, np.array([0.0]))
+    rng = np.random.default_rng(0)
+    slots = np.eye(3, dtype="float32")[[0, 1, 2, 0, 1]][:, None]  # (windows, horizon 1, 3 slots)
+    inputs = {"window": rng.normal(size=(5, 4, 2)).astype("float32"), "known": slots}
+    expected = inputs["window"].reshape(5, -1) @ coef[:8] + inputs["known"][:, 0] @ coef[8:]
+    np.testing.assert_allclose(model.predict(inputs, verbose=0)[:, 0], expected, rtol=1e-5)
 
 
 def test_loss_and_clipnorm_reach_compile() -> None:
@@ -80,3 +94,29 @@ def test_loss_and_clipnorm_reach_compile() -> None:
     unclipped = build_model(24, 1, 1, small_params())
     compile_model(unclipped, small_params(clipnorm=0.0))
     assert unclipped.optimizer.clipnorm is None
+
+
+def test_recurrent_steps_limit_the_recurrent_layers_to_the_latest_steps() -> None:
+    model = build_model(24, 1, 1, small_params(recurrent_steps=6))
+    assert recurrent_layers(model)[0].input.shape[1] == 6
+    x = np.random.default_rng(0).normal(size=(4, 24, 1)).astype("float32")
+    earlier_changed = x.copy()
+    earlier_changed[:, :18] += 5.0  # steps the recurrent layers must not read
+    np.testing.assert_array_equal(model.predict({"window": x}, verbose=0), model.predict({"window": earlier_changed}, verbose=0))
+    assert recurrent_layers(build_model(24, 1, 1, small_params(recurrent_steps=0)))[0].input.shape[1] == 24
+
+
+def test_members_are_averaged_into_one_model() -> None:
+    params = small_params()
+    members = []
+    for seed in (1, 2):
+        keras.utils.set_random_seed(seed)
+        members.append(build_model(8, 2, 1, params, known=3, name=f"member_{seed}"))
+    assert average_members(members[:1]) is members[0]
+    ensemble = average_members(members)
+    slots = np.eye(3, dtype="float32")[[0, 1, 2, 0, 1]][:, None]
+    inputs = {"window": np.random.default_rng(0).normal(size=(5, 8, 2)).astype("float32"), "known": slots}
+    each = [member.predict(inputs, verbose=0) for member in members]
+    assert not np.allclose(each[0], each[1])
+    np.testing.assert_allclose(ensemble.predict(inputs, verbose=0), (each[0] + each[1]) / 2, rtol=1e-5)
+    assert ensemble.count_params() == sum(member.count_params() for member in members)

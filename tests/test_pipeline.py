@@ -160,8 +160,11 @@ ASKER = [
     "shuffle=before_split",
     "covariates=[]",
     "calendar=false",
+    "target_calendar=false",
     "target=level",
     "linear_skip=false",
+    "recurrent_steps=0",
+    "members=1",
     "cell=simple_rnn",
     "layers=4",
     "units=64",
@@ -201,6 +204,6 @@ def test_diverging_experiment_fails_fast_and_keeps_metrics(repo: Path, first_run
     failed = dvc(repo, "exp", "run", "-S", "lr=10", check=False)
     assert failed.returncode != 0
     output = failed.stdout + failed.stderr
-    assert "training diverged" in output and "at epoch 1," in output and "lower 'lr'" in output
+    assert "training diverged" in output and "at member 1, epoch 1, batch" in output and "lower 'lr'" in output
     assert (repo / "reports/metrics.json").read_bytes() == before
     assert not (repo / "models/model.keras").exists()

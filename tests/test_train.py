@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import time
@@ -17,7 +18,7 @@ from stages.common import TrainingError
 from stages.ingest import load_series
 from stages.params import Params
 from stages.train import save_model, train_model
-from stages.windows import build_windows
+from stages.windows import build_windows, model_inputs
 from tests.conftest import head_of_bundled_csv, small_params
 
 
@@ -45,6 +46,24 @@ def test_same_seed_gives_identical_training(small_csv: Path) -> None:
     assert not all(np.array_equal(a, b) for a, b in zip(first.get_weights(), other.get_weights(), strict=True))
 
 
+def test_members_train_side_by_side_and_the_mean_forecast_drives_early_stopping(small_csv: Path) -> None:
+    params = small_params(data_path=str(small_csv), members=2, epochs=3, patience=5, target_calendar=True, linear_skip=True)
+    arrays = windows_for(params)
+    model, summary, _ = train_model(arrays, params)
+    members = [layer for layer in model.layers if isinstance(layer, keras.Model)]
+    assert [member.name for member in members] == ["member_1", "member_2"]
+    valid = model_inputs(arrays, "valid")
+    each = [member.predict(valid, verbose=0) for member in members]
+    assert not np.allclose(each[0], each[1])  # own seeds and batch orders
+    np.testing.assert_allclose(model.predict(valid, verbose=0), (each[0] + each[1]) / 2, rtol=1e-5)
+    # the saved model is the best epoch's mean forecast, scored exactly as logged
+    restored_mse = float(np.mean((model.predict(valid, verbose=0) - arrays["y_valid"]) ** 2))
+    assert restored_mse == pytest.approx(summary["best_valid_mse"], rel=1e-4)
+    assert int(keras.ops.convert_to_numpy(members[1].optimizer.iterations)) == summary["epochs_run"] * math.ceil(
+        len(arrays["x_train"]) / params.batch_size
+    )
+
+
 def test_learning_rate_reaches_the_optimizer(small_csv: Path) -> None:
     params = small_params(data_path=str(small_csv), lr=3.0e-4, epochs=1)
     _, summary, _ = train_model(windows_for(params), params)
@@ -53,15 +72,21 @@ def test_learning_rate_reaches_the_optimizer(small_csv: Path) -> None:
 
 def test_linear_skip_starts_as_the_ridge_baseline(small_csv: Path) -> None:
     params = small_params(
-        data_path=str(small_csv), linear_skip=True, calendar=True, covariates=("temperature_c",), epochs=1, lr=1.0e-9
+        data_path=str(small_csv),
+        linear_skip=True,
+        calendar=True,
+        target_calendar=True,
+        covariates=("temperature_c",),
+        epochs=1,
+        lr=1.0e-9,
     )
     arrays = windows_for(params)
     model, _, _ = train_model(arrays, params)
-    ridge = fit_linear_autoregression(arrays["x_train"], arrays["y_train"], params.ridge_alpha)
+    ridge = fit_linear_autoregression(model_inputs(arrays, "train"), arrays["y_train"], params.ridge_alpha)
+    test = model_inputs(arrays, "test")
+    assert sorted(test) == ["known", "window"]
     # lr 1e-9: one epoch moves nothing visible, so this is the starting point
-    np.testing.assert_allclose(
-        model.predict(arrays["x_test"], verbose=0), predict_linear_autoregression(ridge, arrays["x_test"]), atol=1e-3
-    )
+    np.testing.assert_allclose(model.predict(test, verbose=0), predict_linear_autoregression(ridge, test), atol=1e-3)
 
 
 def test_diverging_run_stops_at_once_with_remedies(small_csv: Path) -> None:
@@ -73,6 +98,8 @@ def test_diverging_run_stops_at_once_with_remedies(small_csv: Path) -> None:
     message = str(caught.value)
     assert "training diverged" in message and "at epoch 1, batch" in message
     assert "lower 'lr' (now 10)" in message and "clipnorm" in message and "instead of linear" in message
+    with pytest.raises(TrainingError, match="at member 1, epoch 1, batch"):
+        train_model(windows_for(params), dataclasses.replace(params, members=2))
 
 
 def test_batch_size_and_epochs_set_the_number_of_updates(small_csv: Path) -> None:
@@ -106,7 +133,7 @@ def test_finite_but_exploding_loss_counts_as_divergence(small_csv: Path) -> None
 
 
 def test_saved_model_is_byte_reproducible_and_loads_safely(small_csv: Path, tmp_path: Path) -> None:
-    params = small_params(data_path=str(small_csv), epochs=1, l2=0.01, l2_bias=0.01, linear_skip=True)
+    params = small_params(data_path=str(small_csv), epochs=1, l2=0.01, l2_bias=0.01, linear_skip=True, target_calendar=True)
     arrays = windows_for(params)
     model, _, _ = train_model(arrays, params)
     save_model(model, tmp_path / "a.keras")
@@ -118,4 +145,5 @@ def test_saved_model_is_byte_reproducible_and_loads_safely(small_csv: Path, tmp_
         ids = re.findall(r'"shared_object_id": (\d+)', archive.read("config.json").decode())
     assert ids and max(map(int, ids)) <= len(ids)  # small renumbered ids, not memory addresses
     loaded = keras.saving.load_model(tmp_path / "a.keras", safe_mode=True)
-    np.testing.assert_array_equal(loaded.predict(arrays["x_test"], verbose=0), model.predict(arrays["x_test"], verbose=0))
+    test = model_inputs(arrays, "test")
+    np.testing.assert_array_equal(loaded.predict(test, verbose=0), model.predict(test, verbose=0))

@@ -174,6 +174,32 @@ def test_covariates_and_calendar_add_channels_with_no_future_values() -> None:
         np.testing.assert_allclose(x[:, -1, 3], np.sin(2 * np.pi * day), atol=1e-5)
 
 
+def test_target_calendar_is_the_one_hot_slot_of_each_target_time_and_reads_no_observation() -> None:
+    stamps, target, extra = _index_series(400, covariates=1)
+    params = small_params(horizon=2, target_calendar=True)
+    arrays, _, audit = build_windows(stamps, target, extra, ["y", "a"], params)
+    assert [item["name"] for item in audit["known_inputs"]] == ["time_of_day_slot"]
+    # the observations after every forecast origin changed: what is known about the targets must not move
+    scrambled, _, _ = build_windows(stamps, target[::-1].copy(), extra * 7, ["y", "a"], params)
+    for block in BLOCKS:
+        known, rows = arrays[f"known_{block}"], arrays[f"rows_{block}"]
+        assert known.shape == (*rows.shape, 48)
+        np.testing.assert_array_equal(known.sum(axis=2), 1)
+        target_time = pd.DatetimeIndex(stamps[rows.ravel()])
+        slot = (target_time.hour * 2 + target_time.minute // 30).to_numpy().reshape(rows.shape)
+        np.testing.assert_array_equal(known.argmax(axis=2), slot)
+        np.testing.assert_array_equal(scrambled[f"known_{block}"], known)
+    plain, _, plain_audit = build_windows(stamps, target, extra, ["y", "a"], small_params(horizon=2))
+    assert plain["known_train"].shape == (*plain["rows_train"].shape, 0) and plain_audit["known_inputs"] == []
+
+
+@pytest.mark.parametrize("freq", ["7h", "1min"])
+def test_target_calendar_needs_a_spacing_that_divides_a_day_into_few_slots(freq: str) -> None:
+    stamps = pd.date_range("2014-01-01", periods=300, freq=freq).to_numpy()
+    with pytest.raises(DataError, match="param 'target_calendar' needs a spacing that divides a day"):
+        build_windows(stamps, np.arange(300.0), np.empty((300, 0)), ["y"], small_params(target_calendar=True))
+
+
 def test_too_short_a_series_is_refused_naming_window_and_horizon() -> None:
     stamps, target, extra = _index_series(50)
     with pytest.raises(DataError, match="window 60 \\+ horizon 1"):
