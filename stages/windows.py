@@ -130,17 +130,17 @@ def time_of_day_slots(timestamps: np.ndarray) -> tuple[np.ndarray, int]:
     return seconds // step, DAY_SECONDS // step
 
 
-def known_inputs(timestamps: np.ndarray, target_rows: np.ndarray, params: Params) -> np.ndarray:
-    """What is known in advance about each target time: (windows, horizon, width), width 0 if nothing.
+def known_inputs(timestamps: np.ndarray, params: Params) -> np.ndarray:
+    """What is known in advance about each row's time: (rows, width), width 0 if nothing.
 
     Only timestamps are read, never an observation, so nothing from after the forecast
     origin can enter. A one-hot slot lets even a linear map learn a sharp daily profile
     (Victoria's off-peak loads switch on at fixed times), which smooth sin/cos channels cannot.
     """
     if not params.target_calendar:
-        return np.zeros((*target_rows.shape, 0), dtype=np.float32)
+        return np.zeros((len(timestamps), 0), dtype=np.float32)
     slot, slots = time_of_day_slots(timestamps)
-    return np.eye(slots, dtype=np.float32)[slot[target_rows]]
+    return np.eye(slots, dtype=np.float32)[slot]
 
 
 def targets_seen_in_training(target_rows: np.ndarray, train_starts: np.ndarray, span: int) -> np.ndarray:
@@ -282,12 +282,13 @@ def build_windows(
             {"name": name, "role": "calendar: computed from the input steps' timestamps, known in advance"}
             for name in CALENDAR_CHANNELS
         ]
+    known_table = known_inputs(timestamps, params)
     known = []
     if params.target_calendar:
         known.append(
             {
                 "name": "time_of_day_slot",
-                "width": time_of_day_slots(timestamps)[1],
+                "width": known_table.shape[1],
                 "role": "calendar of each target time: one-hot slot of the day from its timestamp, known in advance",
             }
         )
@@ -300,7 +301,7 @@ def build_windows(
             y = y - x[:, -1:, 0]
         target_rows = spec.target_rows(starts[block])
         arrays[f"x_{block}"] = x.astype(np.float32)
-        arrays[f"known_{block}"] = known_inputs(timestamps, target_rows, params)
+        arrays[f"known_{block}"] = known_table[target_rows]  # (windows, horizon, width)
         arrays[f"y_{block}"] = y.astype(np.float32)
         arrays[f"rows_{block}"] = target_rows
     report = audit(starts, spec, scaler, raw[:train_end], channels, known, params, bounds, rows)
