@@ -11,6 +11,7 @@ import numpy as np
 from sklearn.linear_model import Ridge
 
 NAMES = ("persistence", "seasonal_naive", "window_mean", "drift", "linear_ar")
+STATISTICAL_NAMES = ("ets", "theta", "mstl")  # fit by stages/statistical_baselines.py, in their own stage
 
 
 def _origins_and_steps(target_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -36,7 +37,7 @@ def seasonal_naive(series: np.ndarray, target_rows: np.ndarray, season: int) -> 
 def window_mean(series: np.ndarray, target_rows: np.ndarray, window: int) -> np.ndarray:
     """The mean of the input window."""
     origin, steps = _origins_and_steps(target_rows)
-    cumulative = np.concatenate([[0.0], np.cumsum(series)])
+    cumulative = np.concatenate([[0.0], np.cumsum(np.nan_to_num(series))])  # windows read no missing value
     means = (cumulative[origin + 1] - cumulative[origin + 1 - window]) / window
     return np.broadcast_to(means, steps.shape).copy()
 

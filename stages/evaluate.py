@@ -28,8 +28,12 @@ from stages.paths import (
     PREDICTIONS_FILE,
     SCALER_FILE,
     SERIES_FILE,
+    STATISTICAL_FILE,
+    STATISTICAL_SUMMARY_FILE,
 )
-from stages.windows import Scaler, model_inputs, split_rows
+from stages.selection import selection_summary
+from stages.split import split_rows
+from stages.windows import Scaler, model_inputs
 
 quiet_tensorflow()
 import keras  # noqa: E402
@@ -69,24 +73,37 @@ def forecasts_for_block(
     series: np.ndarray,
     scaler: Scaler,
     linear_ar: object,
+    statistical: dict[str, np.ndarray],
     params: Params,
+    season: int,
 ) -> dict[str, np.ndarray]:
-    """Every method's forecast in original units, keyed by method name, model first."""
+    """Every method's forecast in original units, keyed by method name, model first.
+
+    ``statistical`` holds each statistical baseline's one-step forecast of every row of the series.
+    """
     window = inputs["window"]
     linear_forecast = baselines.predict_linear_autoregression(linear_ar, inputs)
-    return {
+    forecasts = {
         "model": to_original_units(model_forecast, window, scaler, params.target),
         "persistence": baselines.persistence(series, rows),
-        "seasonal_naive": baselines.seasonal_naive(series, rows, params.season),
+        "seasonal_naive": baselines.seasonal_naive(series, rows, season),
         "window_mean": baselines.window_mean(series, rows, params.window),
         "drift": baselines.drift(series, rows, params.window),
         "linear_ar": to_original_units(linear_forecast, window, scaler, params.target),
     }
+    return forecasts | {name: forecast[rows] for name, forecast in statistical.items()}
 
 
 def score(forecasts: dict[str, np.ndarray], actual: np.ndarray, mase_scale: float) -> dict[str, dict[str, float]]:
     reference = forecasts["persistence"]
     return {name: all_metrics(actual, forecast, reference, mase_scale) for name, forecast in forecasts.items()}
+
+
+def time_labels(timestamps: np.ndarray) -> np.ndarray:
+    """ISO-8601 text for dates; an integer index (years, step counters) as it is."""
+    if timestamps.dtype.kind == "M":
+        return np.asarray(pd.DatetimeIndex(timestamps).strftime("%Y-%m-%dT%H:%M:%S"))
+    return timestamps
 
 
 def predictions_table(
@@ -96,7 +113,7 @@ def predictions_table(
     steps = np.broadcast_to(np.arange(1, rows.shape[1] + 1), rows.shape)
     table = pd.DataFrame(
         {
-            "timestamp": pd.DatetimeIndex(timestamps[rows.ravel()]).strftime("%Y-%m-%dT%H:%M:%S"),
+            "timestamp": time_labels(timestamps[rows.ravel()]),
             "step": steps.ravel(),
             "actual": actual.ravel(),
         }
@@ -119,18 +136,26 @@ def weight_norms(model: keras.Model) -> dict[str, float]:
     return {w.path: float(np.linalg.norm(keras.ops.convert_to_numpy(w))) for w in model.weights if "kernel" in w.path}
 
 
-def evaluate(model: keras.Model, arrays: dict, series: dict, scaler: Scaler, params: Params) -> tuple[dict, pd.DataFrame, dict]:
+def evaluate(
+    model: keras.Model, arrays: dict, series: dict, statistical: dict[str, np.ndarray], scaler: Scaler, params: Params
+) -> tuple[dict, pd.DataFrame, dict]:
     """Metrics for every method and block, the test predictions table, and the forecasts diagnostics read."""
     target = series["target"]
+    season = int(series["season"])
     train_end = split_rows(len(target), params)[0]
-    mase_scale = seasonal_naive_scale(target[:train_end], params.season)
+    mase_scale = seasonal_naive_scale(target[:train_end], season)
     linear_ar = baselines.fit_linear_autoregression(model_inputs(arrays, "train"), arrays["y_train"], params.ridge_alpha)
-    metrics: dict = {"mase_scale": mase_scale}
+    metrics: dict = {"mase_scale": mase_scale, "season": season}
     table, test_view = None, {}
     for block in EVALUATED_BLOCKS:
-        inputs, y, rows, left_out = in_time_order(arrays, block, params.season)
+        inputs, y, rows, left_out = in_time_order(arrays, block, season)
         raw_forecast = model.predict(inputs, batch_size=1024, verbose=0)
-        forecasts = forecasts_for_block(raw_forecast, inputs, rows, target, scaler, linear_ar, params)
+        forecasts = forecasts_for_block(raw_forecast, inputs, rows, target, scaler, linear_ar, statistical, params, season)
+        # Every method on the same points: a point some method cannot forecast (its seasonal-naive
+        # source is a missing value) is left out for all of them.
+        usable = np.all([np.isfinite(forecast).all(axis=1) for forecast in forecasts.values()], axis=0)
+        forecasts = {name: forecast[usable] for name, forecast in forecasts.items()}
+        inputs, y, rows = {name: values[usable] for name, values in inputs.items()}, y[usable], rows[usable]
         actual = target[rows]
         metrics[block] = score(forecasts, actual, mase_scale)
         keras_scores = model.evaluate(inputs, y, batch_size=1024, verbose=0, return_dict=True)
@@ -138,6 +163,7 @@ def evaluate(model: keras.Model, arrays: dict, series: dict, scaler: Scaler, par
         metrics[block]["model"]["scaled_mse"] = float(keras_scores["mse"])
         metrics[block]["points"] = int(actual.size)
         metrics[block]["windows_without_a_season_of_history"] = left_out
+        metrics[block]["windows_without_every_forecast"] = int((~usable).sum())
         if block == "test":
             table = predictions_table(series["timestamps"], rows, actual, forecasts)
             test_view = {
@@ -145,6 +171,7 @@ def evaluate(model: keras.Model, arrays: dict, series: dict, scaler: Scaler, par
                 "forecasts": {k: v[:, 0] for k, v in forecasts.items()},
                 "in_time_order": bool(np.all(np.diff(rows[:, 0]) > 0)),
             }
+    metrics["selected"] = selection_summary(metrics)
     return metrics, table, test_view
 
 
@@ -157,12 +184,15 @@ def gather_evidence(
     audit: dict,
     effective: dict,
     history: dict,
+    valid_metrics: dict,
+    selected: str,
 ) -> Evidence:
     """Collect what the diagnostics read; inference-mode losses are computed here."""
     train_scores = model.evaluate(model_inputs(arrays, "train"), arrays["y_train"], batch_size=1024, verbose=0, return_dict=True)
     valid_scores = model.evaluate(model_inputs(arrays, "valid"), arrays["y_valid"], batch_size=1024, verbose=0, return_dict=True)
     penalty = float(sum(float(keras.ops.convert_to_numpy(loss)) for loss in model.losses))
     used = parse_params(effective["params"], source=str(EFFECTIVE_PARAMS_FILE))  # what training really used
+    train_end = split_rows(len(series["target"]), used)[0]
     return Evidence(
         audit_checks=audit["checks"],
         scaler_fit=audit["scaler_fit"],
@@ -184,6 +214,10 @@ def gather_evidence(
         l2=used.l2,
         seed_fingerprints=tuple(effective["training"]["seed_fingerprints"]),
         rows_in_time_order=test_view["in_time_order"],
+        params=used,
+        valid_mae={name: scores["mae"] for name, scores in valid_metrics.items() if isinstance(scores, dict)},
+        selected=selected,
+        train_block=series["target"][:train_end],
     )
 
 
@@ -193,7 +227,11 @@ def main() -> None:
     series = load_arrays(SERIES_FILE)
     scaler = Scaler.from_dict(read_json(SCALER_FILE))
     model = keras.saving.load_model(MODEL_FILE, safe_mode=True)
-    metrics, table, test_view = evaluate(model, arrays, series, scaler, params)
+    statistical = load_arrays(STATISTICAL_FILE)
+    metrics, table, test_view = evaluate(model, arrays, series, statistical, scaler, params)
+    metrics["skipped"] = {
+        name: method["skipped"] for name, method in read_json(STATISTICAL_SUMMARY_FILE)["methods"].items() if method["skipped"]
+    }
     evidence = gather_evidence(
         model,
         arrays,
@@ -203,16 +241,19 @@ def main() -> None:
         read_json(AUDIT_FILE),
         read_json(EFFECTIVE_PARAMS_FILE),
         read_history(HISTORY_DIR),
+        metrics["valid"],
+        metrics["selected"]["method"],
     )
-    diagnostics = diagnostics_summary(run_checks(evidence))
+    diagnostics = diagnostics_summary(run_checks(evidence), metrics["selected"]["method"])
     write_json(METRICS_FILE, metrics)
     write_json(DIAGNOSTICS_FILE, diagnostics)
     with atomic_path(PREDICTIONS_FILE) as tmp:
         table.to_csv(tmp, index=False, float_format="%.6f")
-    test = metrics["test"]
+    test, selected = metrics["test"], metrics["selected"]
     print(
         f"evaluate: test MAE model {test['model']['mae']:.4f} vs persistence {test['persistence']['mae']:.4f} "
-        f"(rel_mae {test['model']['rel_mae']:.3f}); linear_ar rel_mae {test['linear_ar']['rel_mae']:.3f}; "
+        f"(rel_mae {test['model']['rel_mae']:.3f}); selected on valid: {selected['method']} "
+        f"(test rel_mae {selected['test']['rel_mae']:.3f}); "
         f"diagnostics: {diagnostics['problems']} problems, {diagnostics['warnings']} warnings"
     )
 

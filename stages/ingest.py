@@ -13,25 +13,86 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas.tseries.frequencies import to_offset
 
 from stages.common import DataError, run_stage, save_arrays, write_json
-from stages.params import Params, load_params
+from stages.params import ParamError, Params, load_params
 from stages.paths import SERIES_FILE, SUMMARY_FILE
 
 MISSING_MARKERS = {"", "na", "nan", "null", "none", "n/a", "-"}
 SHOWN_ROWS = 5
+DAY = pd.Timedelta(days=1)
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+STEP_UNITS = tuple((unit, pd.Timedelta(1, unit=unit)) for unit in ("D", "h", "min", "s", "ms", "us", "ns"))  # largest first
+MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+# What the input steps' timestamps can say about a step, by kind of spacing (stages/windows.py encodes it).
+CALENDAR_KINDS = {
+    "sub_daily": "time_of_day",
+    "daily": "day_of_week",
+    "business": "day_of_week",
+    "weekly": "week_of_year",
+    "monthly": "month_of_year",
+    "quarterly": "quarter",
+    "annual": "none",
+    "fixed": "none",
+    "integer": "none",
+    "none": "none",
+}
+# Said in summary.json wherever a step is the next row rather than a fixed stretch of time.
+ROW_NOTES = {
+    "business": "steps are trading days (rows), not fixed time: a missing trading day (a holiday) is neither inserted nor filled",
+    "none": "steps are rows, not fixed time: param 'freq' is none, so the spacing was not checked",
+}
+
+
+@dataclass(frozen=True)
+class Spacing:
+    """How a time column steps: the grid it is checked on and what one step means.
+
+    Calendar spacings (months, quarters, years, trading days) are not fixed lengths of
+    time, so the grid is ``pd.date_range(start, end, freq=offset)``, never a division.
+    """
+
+    alias: str  # pandas alias ('30min', 'D', 'B', 'W-FRI', 'MS', 'QE-DEC', 'YS-JAN'), or 'integer' or 'none'
+    kind: str  # a key of CALENDAR_KINDS
+    text: str  # one step for people: '30min', '1 day', 'trading day (rows)', '1 month', '1 (integer index)'
+    cycle: int = 1  # steps in the spacing's own season: 48 half-hourly, 7 daily, 12 monthly; 1 if none
+    offset: pd.DateOffset | None = None  # datetime spacings only
+    step: int = 1  # integer index only: the common difference
+
+    @property
+    def rows_are_steps(self) -> bool:
+        """Trading days and 'none' step by rows: nothing is ever inserted between two rows."""
+        return self.kind in ROW_NOTES
+
+    @property
+    def calendar_kind(self) -> str:
+        return CALENDAR_KINDS[self.kind]
+
+    @property
+    def typable(self) -> bool:
+        """Whether ``freq: <alias>`` in params.yaml means exactly this spacing."""
+        return self.offset is not None and to_offset(self.alias) == self.offset
+
+
+UNCHECKED = Spacing("none", "none", "row (freq: none)")
 
 
 @dataclass(frozen=True)
 class Series:
     """A checked, regular series: timestamps, target and covariates as float64 arrays."""
 
-    timestamps: np.ndarray  # datetime64[ns]
+    timestamps: np.ndarray  # datetime64[ns], or int64 for an integer index
     target: np.ndarray
     covariates: np.ndarray  # shape (rows, len(covariate_names))
     target_name: str
     covariate_names: tuple[str, ...]
+    spacing: Spacing
+    freq_source: str  # 'inferred' or 'param'
+    season: int
+    seasons: tuple[int, ...]
     filled: int = 0  # values filled by the missing-value policy
+    missing: int = 0  # values left missing (policy 'skip'): windows that would need them are not cut
 
 
 def _lines(positions: np.ndarray) -> str:
@@ -84,22 +145,28 @@ def read_table(path: Path, params: Params) -> pd.DataFrame:
 
 
 def parse_timestamps(path: Path, values: pd.Series, column: str) -> np.ndarray:
-    parsed = pd.to_datetime(values.str.strip(), errors="coerce", format="ISO8601")
-    bad = np.flatnonzero(parsed.isna().to_numpy())
-    if bad.size:
-        examples = ", ".join(repr(values.iloc[i]) for i in bad[:3])
-        raise DataError(
-            f"{path}: column '{column}' has unparseable timestamps at {_lines(bad)} ({examples}); "
-            "use ISO-8601 such as 2014-01-01T00:30:00"
-        )
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-    stamps = parsed.to_numpy(dtype="datetime64[ns]")
+    """Times as datetime64[ns] (zoned ones in UTC), or whole numbers (years, step counters) as int64."""
+    text = values.str.strip()
+    if text.str.fullmatch(r"[+-]?\d{1,18}").all():
+        stamps = text.astype(np.int64).to_numpy()
+    else:
+        parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
+        bad = np.flatnonzero(parsed.isna().to_numpy())
+        if bad.size:
+            examples = ", ".join(repr(values.iloc[i]) for i in bad[:3])
+            raise DataError(
+                f"{path}: column '{column}' has unparseable timestamps at {_lines(bad)} ({examples}); "
+                "use ISO-8601 such as 2014-01-01T00:30:00"
+            )
+        if getattr(parsed.dt, "tz", None) is not None:
+            parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+        stamps = parsed.to_numpy(dtype="datetime64[ns]")
     steps = np.diff(stamps)
-    duplicate = np.flatnonzero(steps == np.timedelta64(0)) + 1
+    zero = np.zeros((), steps.dtype)
+    duplicate = np.flatnonzero(steps == zero) + 1
     if duplicate.size:
         raise DataError(f"{path}: column '{column}' has duplicate timestamps at {_lines(duplicate)}")
-    backwards = np.flatnonzero(steps < np.timedelta64(0)) + 1
+    backwards = np.flatnonzero(steps < zero) + 1
     if backwards.size:
         raise DataError(f"{path}: column '{column}' is out of time order at {_lines(backwards)}; sort the file by time")
     return stamps
@@ -123,26 +190,153 @@ def parse_numbers(path: Path, values: pd.Series, column: str, decimal: str) -> n
     return numbers
 
 
-def regularize(path: Path, stamps: np.ndarray, values: np.ndarray, freq: str, time_column: str) -> tuple[np.ndarray, np.ndarray]:
-    """Insert missing rows of a regular series as NaN; refuse steps that are not whole multiples."""
+def _fixed(step: pd.Timedelta) -> Spacing:
+    """A fixed length of time: sub-daily, or whole days other than one and seven."""
+    alias = next(f"{step // size}{unit}" for unit, size in STEP_UNITS if step % size == pd.Timedelta(0))
+    if step >= DAY:
+        return Spacing(alias, "fixed", f"{step // DAY} days" if alias.endswith("D") else alias, 1, to_offset(alias))
+    cycle = DAY // step if DAY % step == pd.Timedelta(0) else 1
+    return Spacing(alias, "sub_daily", alias, cycle, to_offset(alias))
+
+
+def _daily(stamps: np.ndarray) -> Spacing:
+    """Calendar days, or trading days when a weekday never occurs in two weeks or more of data."""
+    days = pd.DatetimeIndex(stamps)
+    open_days = np.unique(days.day_of_week).tolist()
+    if days[-1] - days[0] < 13 * DAY or len(open_days) == 7:
+        return Spacing("D", "daily", "1 day", 7, to_offset("D"))
+    if open_days == [0, 1, 2, 3, 4]:
+        return Spacing("B", "business", "trading day (rows)", 5, pd.offsets.BusinessDay())
+    weekmask = " ".join(WEEKDAYS[day] for day in open_days)
+    offset = pd.offsets.CustomBusinessDay(weekmask=weekmask)
+    return Spacing("C", "business", f"trading day (rows), {weekmask}", len(open_days), offset)
+
+
+def _calendar(kind: str, first: pd.Timestamp) -> Spacing:
+    """Months, quarters or years, anchored where the first row sits: the period's start, or its end on a month's last day."""
+    at_end = first.is_month_end
+    quarter_month = (first.month - 1) % 3
+    alias = {
+        "monthly": "ME" if at_end else "MS",
+        "quarterly": f"QE-{MONTHS[quarter_month + 9]}" if at_end else f"QS-{MONTHS[quarter_month]}",
+        "annual": f"YE-{MONTHS[first.month - 1]}" if at_end else f"YS-{MONTHS[first.month - 1]}",
+    }[kind]
+    text, cycle = {"monthly": ("1 month", 12), "quarterly": ("1 quarter", 4), "annual": ("1 year", 1)}[kind]
+    return Spacing(alias, kind, text, cycle, to_offset(alias))
+
+
+def infer_spacing(stamps: np.ndarray) -> Spacing:
+    """The spacing of two or more sorted, distinct times (datetime64 or int64), from their most common step.
+
+    The most common step, not the smallest: a stray row is then reported off the grid rather
+    than read as a finer grid whose gaps the missing-value policy would fill. Gaps are allowed.
+    """
+    values, counts = np.unique(np.diff(stamps), return_counts=True)
+    step = values[np.argmax(counts)]  # ties go to the smaller step
+    if stamps.dtype.kind != "M":
+        return Spacing("integer", "integer", f"{step} (integer index)", step=int(step))
+    step = pd.Timedelta(step)
+    first = pd.Timestamp(stamps[0])
+    if step == DAY:
+        return _daily(stamps)
+    if step == 7 * DAY:
+        alias = f"W-{WEEKDAYS[first.day_of_week].upper()}"
+        return Spacing(alias, "weekly", "1 week", 52, to_offset(alias))
+    days = step / DAY
+    for kind, low, high in (("monthly", 28, 31), ("quarterly", 89, 92), ("annual", 365, 366)):
+        if days.is_integer() and low <= days <= high:
+            return _calendar(kind, first)
+    return _fixed(step)
+
+
+def _date_grid(stamps: np.ndarray, offset: pd.DateOffset) -> np.ndarray:
+    return pd.date_range(pd.Timestamp(stamps[0]), pd.Timestamp(stamps[-1]), freq=offset).to_numpy(dtype="datetime64[ns]")
+
+
+def _grid(stamps: np.ndarray, spacing: Spacing) -> np.ndarray:
+    """Every step from the first row to the last."""
+    if spacing.kind == "integer":
+        return np.arange(stamps[0], stamps[-1] + 1, spacing.step)
+    return _date_grid(stamps, spacing.offset)
+
+
+def spacing_for(path: Path, stamps: np.ndarray, params: Params) -> tuple[Spacing, str]:
+    """The spacing to check the rows on, and its source: inferred, or param 'freq' when the data agrees.
+
+    A 'freq' that disagrees is refused here, before any missing value is counted or filled:
+    hourly data read as half-hourly would otherwise have half its rows invented.
+    """
+    freq = params.freq.strip()
     if freq.lower() == "none":
-        return stamps, values
+        return UNCHECKED, "param"
+    inferred = infer_spacing(stamps)
+    if freq.lower() == "auto":
+        return inferred, "inferred"
     try:
-        step = pd.Timedelta(pd.tseries.frequencies.to_offset(freq)).to_timedelta64()
+        offset = to_offset(freq)
     except (ValueError, TypeError) as err:
-        raise DataError(f"param 'freq': '{freq}' is not a pandas frequency such as 30min or 1h") from err
-    offsets = (stamps - stamps[0]) / step
-    off_grid = np.flatnonzero(offsets != np.round(offsets))
+        raise ParamError(
+            f"param 'freq': '{freq}' is not a pandas frequency such as 30min, 1h, D, B, W-FRI, MS or ME; 'auto' infers it"
+        ) from err
+    if offset.n <= 0:
+        raise ParamError(f"param 'freq': '{freq}' does not step forward in time")
+    column = params.time_column
+    if inferred.kind == "integer":
+        raise DataError(
+            f"{path}: param 'freq' is {freq} but column '{column}' holds whole numbers, an integer index "
+            f"stepping by {inferred.step}; set freq: auto or freq: none"
+        )
+    grid = _grid(stamps, inferred)
+    # A fixed offset with another count of steps is refused before its grid is built: 1ms over a year is 3e10 steps.
+    span = pd.Timestamp(stamps[-1]) - pd.Timestamp(stamps[0])
+    other_count = isinstance(offset, pd.offsets.Tick) and span // pd.Timedelta(offset) + 1 != len(grid)
+    if other_count or not np.array_equal(_date_grid(stamps, offset), grid):
+        seen = "inferred" if inferred.text == inferred.alias else f"inferred freq {inferred.alias}"
+        fix = f"freq: auto or freq: {inferred.alias}" if inferred.typable else "freq: auto"
+        raise DataError(f"{path}: param 'freq' is {freq} but column '{column}' steps every {inferred.text} ({seen}); set {fix}")
+    return inferred, "param"
+
+
+def regularize(
+    path: Path, stamps: np.ndarray, values: np.ndarray, spacing: Spacing, time_column: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Insert missing steps as NaN rows on the spacing's grid; refuse rows off it.
+
+    Trading days step by rows: they must lie on the weekdays' grid, but a holiday is no missing value.
+    """
+    if spacing.kind == "none":
+        return stamps, values
+    grid = _grid(stamps, spacing)
+    positions = np.minimum(np.searchsorted(grid, stamps), len(grid) - 1)
+    off_grid = np.flatnonzero(grid[positions] != stamps)
     if off_grid.size:
         raise DataError(
-            f"{path}: column '{time_column}' is not on a regular {freq} grid at {_lines(off_grid)}; "
-            "resample the file or set param 'freq' to the data's frequency ('none' skips the check)"
+            f"{path}: column '{time_column}' is not on a regular {spacing.alias} grid at {_lines(off_grid)}; "
+            "resample the file or set param 'freq' to the data's frequency ('none' treats rows as steps)"
         )
-    positions = np.round(offsets).astype(np.int64)
-    full = np.full((positions[-1] + 1, values.shape[1]), np.nan)
+    if spacing.rows_are_steps:
+        return stamps, values
+    full = np.full((len(grid), values.shape[1]), np.nan)
     full[positions] = values
-    grid = stamps[0] + np.arange(positions[-1] + 1) * step
     return grid, full
+
+
+def resolve_season(spacing: Spacing, rows: int, season_param: int | str) -> tuple[int, tuple[int, ...]]:
+    """The seasonal-naive period (param 'season', or the spacing's cycle for 'auto') and every period a model should use.
+
+    A sub-daily series whose season is the day has a weekly cycle too, once three weeks of rows can show it.
+    """
+    season = spacing.cycle if season_param == "auto" else int(season_param)
+    if season == 1:
+        return 1, ()
+    if spacing.kind == "sub_daily" and season == spacing.cycle and rows >= 3 * 7 * season:
+        return season, (season, 7 * season)
+    return season, (season,)
+
+
+def _when(stamps: np.ndarray, row: int) -> str:
+    """A row's time as people read it: ISO-8601, or the number itself for an integer index."""
+    return pd.Timestamp(stamps[row]).isoformat() if stamps.dtype.kind == "M" else str(stamps[row])
 
 
 def _longest_gaps(missing: np.ndarray) -> tuple[int, int]:
@@ -157,25 +351,27 @@ def _longest_gaps(missing: np.ndarray) -> tuple[int, int]:
 
 
 def fill_missing(path: Path, stamps: np.ndarray, values: np.ndarray, names: list[str], params: Params) -> tuple[np.ndarray, int]:
-    """Apply the missing-value policy; gaps longer than max_gap are refused under every policy."""
+    """Apply the missing-value policy; gaps longer than max_gap are refused by the policies that fill.
+
+    Under 'skip' nothing is filled: the values stay NaN and no window that would read one is cut.
+    """
     missing = np.isnan(values)
-    if not missing.any():
+    if not missing.any() or params.missing == "skip":
         return values, 0
     for column, name in enumerate(names):
         if not missing[:, column].any():
             continue
-        first = int(np.flatnonzero(missing[:, column])[0])
-        when = pd.Timestamp(stamps[first]).isoformat()
+        when = _when(stamps, int(np.flatnonzero(missing[:, column])[0]))
         if params.missing == "error":
             raise DataError(
                 f"{path}: column '{name}' has {int(missing[:, column].sum())} missing values, first at {when}; "
-                "set param 'missing' to interpolate or ffill to fill them"
+                "set param 'missing' to skip (leave them out), or interpolate or ffill to fill them"
             )
         length, start = _longest_gaps(missing[:, column])
         if length > params.max_gap:
             raise DataError(
                 f"{path}: column '{name}' has a gap of {length} missing steps from "
-                f"{pd.Timestamp(stamps[start]).isoformat()}, longer than param 'max_gap' ({params.max_gap})"
+                f"{_when(stamps, start)}, longer than param 'max_gap' ({params.max_gap})"
             )
     frame = pd.DataFrame(values)
     filled = frame.interpolate(method="linear", limit_area="inside") if params.missing == "interpolate" else frame.ffill()
@@ -194,22 +390,41 @@ def load_series(params: Params) -> Series:
     path = Path(params.data_path)
     table = read_table(path, params)
     stamps = parse_timestamps(path, table[params.time_column], params.time_column)
+    if len(stamps) < 2:
+        raise DataError(f"{path}: the file has one data row; there is no series to forecast")
     names = [params.target_column, *params.covariates]
     values = np.column_stack([parse_numbers(path, table[name], name, params.decimal) for name in names])
-    stamps, values = regularize(path, stamps, values, params.freq, params.time_column)
+    spacing, freq_source = spacing_for(path, stamps, params)
+    stamps, values = regularize(path, stamps, values, spacing, params.time_column)
     values, filled = fill_missing(path, stamps, values, names, params)
     target = values[:, 0]
-    if np.ptp(target) == 0:
+    known = target[np.isfinite(target)]
+    if known.size == 0 or np.ptp(known) == 0:
+        shown = f" ({known[0]:g})" if known.size else ""
         raise DataError(
-            f"{path}: column '{params.target_column}' is constant ({target[0]:g}); "
+            f"{path}: column '{params.target_column}' is constant{shown}; "
             "there is nothing to forecast and scaling would divide by zero"
         )
-    return Series(stamps, target, values[:, 1:], params.target_column, tuple(params.covariates), filled)
+    season, seasons = resolve_season(spacing, len(target), params.season)
+    return Series(
+        stamps,
+        target,
+        values[:, 1:],
+        params.target_column,
+        tuple(params.covariates),
+        spacing=spacing,
+        freq_source=freq_source,
+        season=season,
+        seasons=seasons,
+        filled=filled,
+        missing=int(np.isnan(values).sum()),
+    )
 
 
 def main() -> None:
     params = load_params()
     series = load_series(params)
+    spacing = series.spacing
     save_arrays(
         SERIES_FILE,
         timestamps=series.timestamps,
@@ -217,19 +432,33 @@ def main() -> None:
         covariates=series.covariates,
         target_name=np.array(series.target_name),
         covariate_names=np.array(series.covariate_names, dtype=str),
+        freq=np.array(spacing.alias),
+        season=np.array(series.season, dtype=np.int64),
+        seasons=np.array(series.seasons, dtype=np.int64),
+        calendar_kind=np.array(spacing.calendar_kind),
     )
-    write_json(
-        SUMMARY_FILE,
-        {
-            "source": params.data_path,
-            "rows": len(series.target),
-            "start": pd.Timestamp(series.timestamps[0]).isoformat(),
-            "end": pd.Timestamp(series.timestamps[-1]).isoformat(),
-            "filled_values": series.filled,
-            "missing_policy": params.missing,
-        },
+    summary = {
+        "source": params.data_path,
+        "rows": len(series.target),
+        "start": _when(series.timestamps, 0),
+        "end": _when(series.timestamps, -1),
+        "filled_values": series.filled,
+        "missing_values": series.missing,
+        "missing_policy": params.missing,
+        "freq": spacing.alias,
+        "freq_source": series.freq_source,
+        "step": spacing.text,
+        "season": series.season,
+        "seasons": list(series.seasons),
+        "calendar_kind": spacing.calendar_kind,
+    }
+    if spacing.rows_are_steps:
+        summary["note"] = ROW_NOTES[spacing.kind]
+    write_json(SUMMARY_FILE, summary)
+    print(
+        f"ingest: {len(series.target)} rows from {params.data_path}, one every {spacing.text} ({series.freq_source}), "
+        f"season {series.season}, {series.filled} values filled, {series.missing} left missing"
     )
-    print(f"ingest: {len(series.target)} rows from {params.data_path}, {series.filled} values filled")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,8 @@ def seasonal_naive_scale(insample: np.ndarray, season: int) -> float:
     """In-sample MAE of the seasonal naive forecast: the denominator of MASE (Hyndman & Koehler 2006)."""
     if len(insample) <= season:
         raise ValueError(f"MASE needs more than season={season} in-sample values, got {len(insample)}")
-    return mae(insample[season:], insample[:-season])
+    known = np.isfinite(insample[season:]) & np.isfinite(insample[:-season])  # pairs with a missing value say nothing
+    return mae(insample[season:][known], insample[:-season][known])
 
 
 def mase(actual: np.ndarray, forecast: np.ndarray, scale: float) -> float:

@@ -21,7 +21,7 @@ CELLS = ("simple_rnn", "lstm", "gru")
 SCALERS = ("standard", "minmax", "robust", "none")
 SCALER_FITS = ("train", "all")
 SHUFFLES = ("train", "none", "before_split")
-MISSING_POLICIES = ("error", "interpolate", "ffill")
+MISSING_POLICIES = ("skip", "error", "interpolate", "ffill")
 TARGETS = ("level", "delta")
 LOSSES = ("mse", "mae", "huber")
 ACTIVATIONS = ("tanh", "sigmoid", "relu", "elu", "selu", "gelu", "swish", "softsign", "linear")
@@ -70,8 +70,8 @@ class Params:
     csv_sep: str = ","
     decimal: str = "."
     encoding: str = "utf-8"
-    freq: str = "30min"
-    missing: str = "error"
+    freq: str = "auto"
+    missing: str = "skip"
     max_gap: int = 4
     # windows
     train_frac: float = 0.7
@@ -109,7 +109,7 @@ class Params:
     batch_size: int = 64
     patience: int = 8
     # evaluate
-    season: int = 48
+    season: int | str = "auto"
     ridge_alpha: float = 1.0
 
     def layer_activations(self) -> tuple[str, ...]:
@@ -129,6 +129,7 @@ class _Rule:
     high_open: bool = False  # dropout must be < 1
     hint: str = ""
     sequence: bool = field(default=False)
+    auto: bool = False  # the text 'auto' is accepted too: ingest resolves it from the data
 
 
 RULES: dict[str, _Rule] = {
@@ -139,8 +140,16 @@ RULES: dict[str, _Rule] = {
     "csv_sep": _Rule(str),
     "decimal": _Rule(str, choices=(".", ",")),
     "encoding": _Rule(str),
-    "freq": _Rule(str, hint="a pandas frequency such as 30min or 1h, or 'none' to skip the check"),
-    "missing": _Rule(str, choices=MISSING_POLICIES),
+    "freq": _Rule(
+        str,
+        hint="'auto' infers it from the data; or a pandas frequency such as 30min, 1h, D, B, W-FRI, MS, ME; "
+        "'none' treats rows as steps",
+    ),
+    "missing": _Rule(
+        str,
+        choices=MISSING_POLICIES,
+        hint="skip leaves missing values missing: no window that would need one is cut, and none is invented",
+    ),
     "max_gap": _Rule(int, low=1),
     "train_frac": _Rule(float, low=0, high=1, low_open=True, high_open=True),
     "valid_frac": _Rule(float, low=0, high=1, low_open=True, high_open=True),
@@ -175,7 +184,12 @@ RULES: dict[str, _Rule] = {
     "epochs": _Rule(int, low=1),
     "batch_size": _Rule(int, low=1),
     "patience": _Rule(int, low=1),
-    "season": _Rule(int, low=1),
+    "season": _Rule(
+        int,
+        low=1,
+        auto=True,
+        hint="steps per seasonal cycle, or 'auto' for the spacing's own: 48 half-hourly, 7 daily, 12 monthly",
+    ),
     "ridge_alpha": _Rule(float, low=0),
 }
 
@@ -195,7 +209,7 @@ def _coerce_scalar(key: str, value: Any, rule: _Rule) -> Any:
         raise ParamError(f"{where} must be true or false, got {value!r}")
     if rule.kind is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ParamError(f"{where} must be a whole number, got {value!r}")
+            raise ParamError(f"{where} must be a whole number{' or auto' if rule.auto else ''}, got {value!r}")
         return value
     if rule.kind is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -242,6 +256,8 @@ def _coerce_with(key: str, value: Any, rule: _Rule) -> Any:
         if key == "activation" and not items:
             raise ParamError("param 'activation' needs at least one activation name")
         return tuple(_coerce_scalar(key, item, rule) for item in items)
+    if rule.auto and value == "auto":
+        return value
     value = _coerce_scalar(key, value, rule)
     if rule.kind in (int, float):
         _check_range(key, value, rule)

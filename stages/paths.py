@@ -12,6 +12,9 @@ SUMMARY_FILE = Path("data/interim/summary.json")
 ARRAYS_FILE = Path("data/windows/arrays.npz")
 SCALER_FILE = Path("data/windows/scaler.json")
 AUDIT_FILE = Path("data/windows/audit.json")
+# statistical
+STATISTICAL_FILE = Path("data/statistical/forecasts.npz")
+STATISTICAL_SUMMARY_FILE = Path("data/statistical/summary.json")
 # train
 MODEL_FILE = Path("models/model.keras")
 EFFECTIVE_PARAMS_FILE = Path("models/train_params.json")

@@ -14,7 +14,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from stages.baselines import NAMES as BASELINES
+from stages.baselines import NAMES as SIMPLE_BASELINES
+from stages.baselines import STATISTICAL_NAMES as STATISTICAL_BASELINES
 from stages.common import atomic_path, read_json, run_stage, write_text
 from stages.params import Params, load_params
 from stages.paths import (
@@ -33,8 +34,10 @@ from stages.paths import (
     SUMMARY_FILE,
     WEEK_IMAGE,
 )
+from stages.selection import NETWORK
 
-METHODS = ("model", *BASELINES)
+BASELINES = (*SIMPLE_BASELINES, *STATISTICAL_BASELINES)
+METHODS = (NETWORK, *BASELINES)
 VERDICT_MARKS = {"ok": "ok", "warning": "WARNING", "problem": "**PROBLEM**"}
 METRIC_NAMES = ("mae", "rmse", "smape", "mase", "rel_mae")
 
@@ -45,10 +48,16 @@ def save_figure(figure: plt.Figure, path: Path) -> None:
     plt.close(figure)
 
 
+def time_axis(table: pd.DataFrame) -> pd.Series:
+    """Timestamps as dates, or the integer index as it is (years, step counters)."""
+    stamps = table["timestamp"]
+    return stamps if pd.api.types.is_integer_dtype(stamps) else pd.to_datetime(stamps)
+
+
 def forecast_figure(table: pd.DataFrame, title: str, unit: str, previous_label: str = "persistence (last value)") -> plt.Figure:
     """Actual against model and persistence (the truth one step late), one step ahead, in time order."""
     figure, axis = plt.subplots(figsize=(12, 4.2))
-    times = pd.to_datetime(table["timestamp"])
+    times = time_axis(table)
     axis.plot(times, table["actual"], color="black", linewidth=1.1, label="actual")
     axis.plot(times, table["persistence"], color="tab:gray", linewidth=0.9, linestyle="--", label=previous_label)
     axis.plot(times, table["model"], color="tab:red", linewidth=0.9, label="model")
@@ -107,10 +116,10 @@ def residuals_figure(table: pd.DataFrame, unit: str) -> plt.Figure:
     return figure
 
 
-def skill_figure(diagnostics: dict) -> plt.Figure:
-    """1 - MSE(model) / MSE(baseline) per baseline: bars below zero lose to the baseline."""
-    skills = diagnostics["checks"]["no_better_than_copying"]["details"]
-    figure, axis = plt.subplots(figsize=(6, 3.6))
+def skill_figure(test: dict) -> plt.Figure:
+    """1 - MSE(model) / MSE(baseline) per baseline on test: bars below zero lose to the baseline."""
+    skills = {name: 1 - (test[NETWORK]["rmse"] / test[name]["rmse"]) ** 2 for name in BASELINES if name in test}
+    figure, axis = plt.subplots(figsize=(8, 3.6))
     names = list(skills)
     values = [skills[name] for name in names]
     axis.bar(names, values, color=["tab:green" if v > 0 else "tab:red" for v in values])
@@ -148,30 +157,70 @@ def metrics_table(block_metrics: dict) -> str:
     return "\n".join(lines)
 
 
+def recommendation(metrics: dict) -> str:
+    """Which method to use, chosen on valid, and why, in one sentence."""
+    selected = metrics["selected"]
+    chosen, valid = selected["method"], metrics["valid"]
+    if chosen == NETWORK:
+        rival = selected["best_baseline"]["valid"]
+        return (
+            f"**Use the network (model)**: it has the lowest valid MAE; the best baseline, {rival}, is "
+            f"{valid[rival]['mae'] / valid[NETWORK]['mae'] - 1:.1%} higher on valid. On test its rel_mae is "
+            f"{selected['test']['rel_mae']:.3f}."
+        )
+    return (
+        f"**Use {chosen}**: the network's valid MAE is {selected['network_gap']['valid']:.1%} higher than {chosen}'s, "
+        f"so the network is not the method to use on this series (on test: rel_mae {selected['test']['rel_mae']:.3f} "
+        f"for {chosen}, {metrics['test'][NETWORK]['rel_mae']:.3f} for the network)."
+    )
+
+
 def verdict(test: dict) -> str:
-    """One sentence on where the model stands against the baselines."""
-    model = test["model"]
-    rivals = [m for m in BASELINES if test[m]["mae"] <= model["mae"] or test[m]["rmse"] <= model["rmse"]]
+    """One sentence on where the network stands against the best baseline on test."""
+    model = test[NETWORK]
+    baselines = [m for m in BASELINES if m in test]
+    best = min(baselines, key=lambda m: test[m]["mae"])
+    rivals = [m for m in baselines if test[m]["mae"] <= model["mae"] or test[m]["rmse"] <= model["rmse"]]
     rel = model["rel_mae"]
     if not rivals:
         return (
-            f"The model beats every baseline on MAE and RMSE on the test block "
-            f"(rel_mae {rel:.3f}: its MAE is {rel:.0%} of persistence's)."
+            f"On the test block the network beats every baseline on MAE and RMSE; the best baseline, {best}, has a "
+            f"{test[best]['mae'] / model['mae'] - 1:.1%} higher MAE (network rel_mae {rel:.3f}: its MAE is {rel:.0%} "
+            "of persistence's)."
         )
     return (
-        f"**The model does not beat every baseline**: {', '.join(rivals)} match or beat it on MAE or RMSE "
-        f"on the test block (model rel_mae {rel:.3f}). Do not use it in place of them."
+        f"**On the test block the network does not beat every baseline**: {', '.join(rivals)} match or beat it on MAE "
+        f"or RMSE (network rel_mae {rel:.3f}, {best} {test[best]['rel_mae']:.3f})."
     )
+
+
+def missing_note(summary: dict, audit: dict) -> str:
+    """What the missing-value policy did: values filled, or left missing and the windows that were not cut."""
+    left_out = {block: counts["windows_left_out"] for block, counts in audit.get("missing", {}).items()}
+    parts = [f"{summary.get('filled_values', 0)} values filled ({summary.get('missing_policy', 'error')})"]
+    if summary.get("missing_values"):
+        windows = ", ".join(f"{block} {count}" for block, count in left_out.items() if count is not None)
+        parts.append(f"{summary['missing_values']} left missing, never invented; windows left out for them: {windows}")
+    return "Missing values: " + "; ".join(parts) + "."
+
+
+def skipped_note(metrics: dict) -> str:
+    skipped = metrics.get("skipped", {})
+    return " ".join(f"{name} was skipped: {reason}." for name, reason in skipped.items())
 
 
 def render_report(metrics: dict, diagnostics: dict, audit: dict, summary: dict, params: Params, unit: str) -> str:
     test = metrics["test"]
     checks = audit["checks"]
     leak = "no leakage found" if checks["leak_free"] else "**LEAKAGE: see data/windows/audit.json**"
+    selected = metrics["selected"]["method"]
+    about = "" if selected == NETWORK else f" ({diagnostics['problems_for_selected']} about {selected} or the data)"
     lines = [
         "# Forecast report",
         "",
-        f"## Verdicts: {diagnostics['problems']} problem(s), {diagnostics['warnings']} warning(s)",
+        recommendation(metrics),
+        "",
+        f"## Verdicts: {diagnostics['problems']} problem(s){about}, {diagnostics['warnings']} warning(s)",
         "",
         diagnostics_table(diagnostics),
         "",
@@ -183,9 +232,12 @@ def render_report(metrics: dict, diagnostics: dict, audit: dict, summary: dict, 
         f"{test['points']} test points. Errors are in original units ({unit}).",
         "",
         verdict(test),
+        skipped_note(metrics),
         "",
         f"Windows audit: {leak} (train targets end at row {audit['blocks']['train']['target_rows'][1]}, "
         f"valid targets start at row {audit['blocks']['valid']['target_rows'][0]}; scaler fit on {audit['scaler_fit']} rows).",
+        "",
+        missing_note(summary, audit),
         "",
         "## Test block",
         "",
@@ -225,16 +277,16 @@ def main() -> None:
     first_step = table[table["step"] == 1].reset_index(drop=True)
     unit = params.target_column
     save_figure(forecast_figure(first_step, "Test block: actual, model and persistence (1 step ahead)", unit), FORECAST_IMAGE)
-    times = pd.to_datetime(first_step["timestamp"])
-    week = first_step[times < times.iloc[0] + pd.Timedelta(days=7)]
-    save_figure(forecast_figure(week, "First week of the test block", unit), WEEK_IMAGE)
-    two_days = week.iloc[: len(week) // 7 * 2]
+    season = max(int(metrics["season"]), 2)
+    week = first_step.iloc[: 7 * season]
+    save_figure(forecast_figure(week, f"First {7 * season} steps of the test block (7 seasons)", unit), WEEK_IMAGE)
+    two_days = week.iloc[: 2 * season]
     mimicry_title = "Persistence mimicry: does the forecast trail the truth by one step?"
     save_figure(forecast_figure(two_days, mimicry_title, unit, previous_label="actual one step late y(t-1)"), MIMICRY_IMAGE)
     save_figure(scatter_figure(first_step, unit), SCATTER_IMAGE)
     save_figure(residuals_figure(first_step, unit), RESIDUALS_IMAGE)
     save_figure(loss_figure(HISTORY_DIR, diagnostics["checks"]["regularization_share"]["value"]), LOSS_IMAGE)
-    save_figure(skill_figure(diagnostics), SKILL_IMAGE)
+    save_figure(skill_figure(metrics["test"]), SKILL_IMAGE)
     write_text(REPORT_FILE, render_report(metrics, diagnostics, audit, summary, params, unit))
     print(f"report: {REPORT_FILE}")
 

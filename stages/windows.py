@@ -16,9 +16,30 @@ from sklearn.utils import shuffle as sklearn_shuffle
 from stages.common import DataError, load_arrays, run_stage, save_arrays, write_json
 from stages.params import Params, load_params
 from stages.paths import ARRAYS_FILE, AUDIT_FILE, SCALER_FILE, SERIES_FILE
+from stages.split import BLOCKS, split_rows
 
-BLOCKS = ("train", "valid", "test")
-CALENDAR_CHANNELS = ("time_of_day_sin", "time_of_day_cos", "day_of_week_sin", "day_of_week_cos")
+# Input channels per calendar kind (set by ingest from the series' spacing): each a position on a circle.
+CALENDAR_CHANNELS = {
+    "time_of_day": ("time_of_day_sin", "time_of_day_cos", "day_of_week_sin", "day_of_week_cos"),
+    "day_of_week": ("day_of_week_sin", "day_of_week_cos", "day_of_year_sin", "day_of_year_cos"),
+    "week_of_year": ("week_of_year_sin", "week_of_year_cos"),
+    "month_of_year": ("month_of_year_sin", "month_of_year_cos"),
+    "quarter": ("quarter_sin", "quarter_cos"),
+    "none": (),
+}
+# The one-hot slot of each target time that target_calendar feeds, per calendar kind (time_of_day: see time_of_day_slots).
+KNOWN_SLOTS = {
+    "day_of_week": ("day_of_week", "day of the week", 7, lambda stamps: stamps.day_of_week.to_numpy()),
+    "week_of_year": (
+        "week_of_year",
+        "ISO week of the year",
+        53,
+        lambda stamps: stamps.isocalendar().week.to_numpy().astype(int) - 1,
+    ),
+    "month_of_year": ("month_of_year", "month of the year", 12, lambda stamps: stamps.month.to_numpy() - 1),
+    "quarter": ("quarter", "quarter of the year", 4, lambda stamps: stamps.quarter.to_numpy() - 1),
+}
+NO_CALENDAR = "the series' spacing has no calendar cycle (annual, whole days other than 1 or 7, integer index or freq none)"
 DAY_SECONDS = 86_400
 MAX_SLOTS = 288  # five-minute data; finer one-hot slots would dwarf the window itself
 
@@ -39,6 +60,11 @@ class WindowSpec:
         first = max(lo - self.window, 0)
         last = hi - self.span  # inclusive
         return np.arange(first, last + 1, dtype=np.int64) if last >= first else np.empty(0, np.int64)
+
+    def complete(self, starts: np.ndarray, missing: np.ndarray) -> np.ndarray:
+        """The starts, in their order, of windows that read no missing row (inputs or targets)."""
+        before = np.concatenate([[0], np.cumsum(missing)])
+        return starts[before[starts + self.span] == before[starts]]
 
     def target_rows(self, starts: np.ndarray) -> np.ndarray:
         """Row index of every target, shape (windows, horizon)."""
@@ -84,14 +110,19 @@ class Scaler:
 
 
 def fit_scaler(rows: np.ndarray, kind: str) -> Scaler:
-    """Fit on the rows given (the train block, unless the leaky ``scaler_fit: all`` is chosen)."""
+    """Fit on the rows given (the train block, unless the leaky ``scaler_fit: all`` is chosen).
+
+    Missing values (NaN, under ``missing: skip``) are left out of the statistics, never filled.
+    """
     width = rows.shape[1]
+    gaps = bool(np.isnan(rows).any())
+    mean, std, low, high = (np.nanmean, np.nanstd, np.nanmin, np.nanmax) if gaps else (np.mean, np.std, np.min, np.max)
     if kind == "standard":
-        center, scale = rows.mean(axis=0), rows.std(axis=0)
+        center, scale = mean(rows, axis=0), std(rows, axis=0)
     elif kind == "minmax":
-        center, scale = rows.min(axis=0), rows.max(axis=0) - rows.min(axis=0)
+        center, scale = low(rows, axis=0), high(rows, axis=0) - low(rows, axis=0)
     elif kind == "robust":
-        q1, median, q3 = np.percentile(rows, [25, 50, 75], axis=0)
+        q1, median, q3 = (np.nanpercentile if gaps else np.percentile)(rows, [25, 50, 75], axis=0)
         center, scale = median, q3 - q1
     else:
         center, scale = np.zeros(width), np.ones(width)
@@ -99,48 +130,67 @@ def fit_scaler(rows: np.ndarray, kind: str) -> Scaler:
     return Scaler(kind, center, np.where(scale > 0, scale, 1.0))
 
 
-def split_rows(rows: int, params: Params) -> tuple[int, int]:
-    """End rows (exclusive) of the train and valid blocks, by fraction of rows."""
-    train_end = round(rows * params.train_frac)
-    valid_end = round(rows * (params.train_frac + params.valid_frac))
-    return train_end, valid_end
+def _circles(*fractions: np.ndarray) -> np.ndarray:
+    """Each fraction of its cycle as (sin, cos): the cycle's end meets its start."""
+    return np.column_stack([f(2 * np.pi * x) for x in fractions for f in (np.sin, np.cos)])
 
 
-def calendar_features(timestamps: np.ndarray) -> np.ndarray:
-    """Time of day and day of week as points on a circle; known in advance for any time."""
+def calendar_features(timestamps: np.ndarray, kind: str = "time_of_day") -> np.ndarray:
+    """The calendar channels of ``kind`` (see CALENDAR_CHANNELS); known in advance for any time."""
+    if kind == "none":
+        return np.zeros((len(timestamps), 0))
     stamps = pd.DatetimeIndex(timestamps)
-    day = (stamps.hour * 3600 + stamps.minute * 60 + stamps.second).to_numpy() / 86400.0
-    week = (stamps.day_of_week.to_numpy() + day) / 7.0
-    return np.column_stack([np.sin(2 * np.pi * day), np.cos(2 * np.pi * day), np.sin(2 * np.pi * week), np.cos(2 * np.pi * week)])
+    if kind == "time_of_day":
+        day = (stamps.hour * 3600 + stamps.minute * 60 + stamps.second).to_numpy() / 86400.0
+        return _circles(day, (stamps.day_of_week.to_numpy() + day) / 7.0)
+    if kind == "day_of_week":
+        return _circles(stamps.day_of_week.to_numpy() / 7.0, (stamps.day_of_year.to_numpy() - 1) / 365.25)
+    if kind == "week_of_year":
+        return _circles((stamps.isocalendar().week.to_numpy() - 1) / 52.0)  # week 53 sits where week 1 does
+    if kind == "month_of_year":
+        return _circles((stamps.month.to_numpy() - 1) / 12.0)
+    return _circles((stamps.quarter.to_numpy() - 1) / 4.0)
 
 
-def time_of_day_slots(timestamps: np.ndarray) -> tuple[np.ndarray, int]:
-    """Slot of the day of each timestamp (0 = the first step after midnight) and the slots per day.
+def time_of_day_slots(timestamps: np.ndarray) -> tuple[np.ndarray, int, str]:
+    """Slot of the day of each timestamp, the slots per day and their name.
 
-    The slot width is the series' median spacing, so half-hourly data has 48 slots.
+    The slot width is the series' median spacing, so half-hourly data has 48 slots; a spacing
+    that does not divide the day, or divides it into more than MAX_SLOTS, gets the hour instead.
     """
     stamps = pd.DatetimeIndex(timestamps)
     step = int(pd.Series(stamps).diff().median().total_seconds()) if len(stamps) > 1 else 0
     if step <= 0 or DAY_SECONDS % step or DAY_SECONDS // step > MAX_SLOTS:
-        raise DataError(
-            f"param 'target_calendar' needs a spacing that divides a day into at most {MAX_SLOTS} slots; "
-            f"this series steps every {step} s. Set target_calendar: false"
-        )
+        return stamps.hour.to_numpy(), 24, "hour_of_day"
     seconds = (stamps.hour * 3600 + stamps.minute * 60 + stamps.second).to_numpy()
-    return seconds // step, DAY_SECONDS // step
+    return seconds // step, DAY_SECONDS // step, "time_of_day_slot"
 
 
-def known_inputs(timestamps: np.ndarray, params: Params) -> np.ndarray:
-    """What is known in advance about each row's time: (rows, width), width 0 if nothing.
+def calendar_slots(timestamps: np.ndarray, kind: str) -> tuple[np.ndarray, int, str, str]:
+    """Slot of each timestamp in the cycle of ``kind``, the number of slots, their name and what they are."""
+    if kind == "time_of_day":
+        slot, slots, name = time_of_day_slots(timestamps)
+        return slot, slots, name, "slot of the day" if name == "time_of_day_slot" else "hour of the day"
+    name, what, slots, slot_of = KNOWN_SLOTS[kind]
+    return slot_of(pd.DatetimeIndex(timestamps)), slots, name, what
+
+
+def known_inputs(timestamps: np.ndarray, params: Params, calendar_kind: str = "time_of_day") -> tuple[np.ndarray, list[dict]]:
+    """What is known in advance about each row's time: (rows, width), width 0 if nothing, and its audit entry.
 
     Only timestamps are read, never an observation, so nothing from after the forecast
     origin can enter. A one-hot slot lets even a linear map learn a sharp daily profile
     (Victoria's off-peak loads switch on at fixed times), which smooth sin/cos channels cannot.
     """
-    if not params.target_calendar:
-        return np.zeros((len(timestamps), 0), dtype=np.float32)
-    slot, slots = time_of_day_slots(timestamps)
-    return np.eye(slots, dtype=np.float32)[slot]
+    if not params.target_calendar or calendar_kind == "none":
+        return np.zeros((len(timestamps), 0), dtype=np.float32), []
+    slot, slots, name, what = calendar_slots(timestamps, calendar_kind)
+    entry = {
+        "name": name,
+        "width": slots,
+        "role": f"calendar of each target time: one-hot {what} from its timestamp, known in advance",
+    }
+    return np.eye(slots, dtype=np.float32)[slot], [entry]
 
 
 def targets_seen_in_training(target_rows: np.ndarray, train_starts: np.ndarray, span: int) -> np.ndarray:
@@ -158,23 +208,29 @@ def targets_seen_in_training(target_rows: np.ndarray, train_starts: np.ndarray, 
     return last > first
 
 
-def assign_windows(rows: int, spec: WindowSpec, params: Params, bounds: tuple[int, int]) -> dict[str, np.ndarray]:
-    """Window starts per block: by target rows in time (honest) or shuffled before the split (leaky)."""
+def assign_windows(
+    rows: int, spec: WindowSpec, params: Params, bounds: tuple[int, int], missing: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """Window starts per block: by target rows in time (honest) or shuffled before the split (leaky).
+
+    A window that would read a ``missing`` row is not cut at all: nothing is invented to fill it.
+    """
     train_end, valid_end = bounds
+    missing = np.zeros(rows, dtype=bool) if missing is None else missing
+
+    def cut(lo: int, hi: int) -> np.ndarray:
+        return spec.complete(spec.starts_with_targets_in(lo, hi), missing)
+
     if params.shuffle != "before_split":
-        starts = {
-            "train": spec.starts_with_targets_in(0, train_end),
-            "valid": spec.starts_with_targets_in(train_end, valid_end),
-            "test": spec.starts_with_targets_in(valid_end, rows),
-        }
+        starts = {"train": cut(0, train_end), "valid": cut(train_end, valid_end), "test": cut(valid_end, rows)}
         if params.shuffle == "train":
             starts["train"] = np.random.default_rng(params.seed).permutation(starts["train"])
         return starts
     # The asker's mistake, reproduced on purpose: every window of the train and valid rows,
     # shuffled, then cut. The test block stays chronological, so an honest score still exists.
-    every = sklearn_shuffle(spec.starts_with_targets_in(0, valid_end), random_state=params.seed)
+    every = sklearn_shuffle(cut(0, valid_end), random_state=params.seed)
     n_train = round(len(every) * params.train_frac / (params.train_frac + params.valid_frac))
-    return {"train": every[:n_train], "valid": every[n_train:], "test": spec.starts_with_targets_in(valid_end, rows)}
+    return {"train": every[:n_train], "valid": every[n_train:], "test": cut(valid_end, rows)}
 
 
 def audit(
@@ -187,6 +243,7 @@ def audit(
     params: Params,
     bounds: tuple[int, int],
     rows: int,
+    calendar: dict,
 ) -> dict:
     """Facts a reader can check, computed from the index arrays rather than assumed."""
     targets = {block: spec.target_rows(starts[block]) for block in BLOCKS}
@@ -237,6 +294,7 @@ def audit(
         "target": params.target,
         "channels": channels,
         "known_inputs": known,
+        "calendar": calendar,
         "blocks": blocks,
         "checks": checks,
     }
@@ -256,8 +314,12 @@ def build_windows(
     covariates: np.ndarray,
     names: list[str],
     params: Params,
+    calendar_kind: str = "time_of_day",
 ) -> tuple[dict[str, np.ndarray], Scaler, dict]:
-    """Pure core of the stage: arrays per block, the fitted scaler and the audit."""
+    """Pure core of the stage: arrays per block, the fitted scaler and the audit.
+
+    ``calendar_kind`` comes from ingest (series.npz): which calendar the spacing has to encode.
+    """
     spec = WindowSpec(params.window, params.horizon)
     rows = len(target)
     bounds = split_rows(rows, params)
@@ -277,22 +339,24 @@ def build_windows(
     channels += [{"name": name, "role": "covariate: past values inside the window"} for name in names[1:]]
     features = scaled
     if params.calendar:
-        features = np.column_stack([scaled, calendar_features(timestamps)])
+        features = np.column_stack([scaled, calendar_features(timestamps, calendar_kind)])
         channels += [
             {"name": name, "role": "calendar: computed from the input steps' timestamps, known in advance"}
-            for name in CALENDAR_CHANNELS
+            for name in CALENDAR_CHANNELS[calendar_kind]
         ]
-    known_table = known_inputs(timestamps, params)
-    known = []
-    if params.target_calendar:
-        known.append(
-            {
-                "name": "time_of_day_slot",
-                "width": known_table.shape[1],
-                "role": "calendar of each target time: one-hot slot of the day from its timestamp, known in advance",
-            }
+    known_table, known = known_inputs(timestamps, params, calendar_kind)
+    calendar = {"kind": calendar_kind}
+    asked = [name for name, on in (("calendar", params.calendar), ("target_calendar", params.target_calendar)) if on]
+    if calendar_kind == "none" and asked:
+        calendar["note"] = f"{' and '.join(asked)} gave no input: {NO_CALENDAR}"
+    missing = np.isnan(features).any(axis=1)
+    starts = assign_windows(rows, spec, params, bounds, missing)
+    empty = [block for block in BLOCKS if not starts[block].size]
+    if empty:
+        raise DataError(
+            f"the {empty[0]} block has no window of {spec.span} rows without a missing value "
+            f"({int(missing.sum())} rows have one); use a shorter 'window' or fill short gaps with 'missing: interpolate'"
         )
-    starts = assign_windows(rows, spec, params, bounds)
     arrays: dict[str, np.ndarray] = {}
     for block in BLOCKS:
         x = spec.inputs(features, starts[block])
@@ -304,7 +368,17 @@ def build_windows(
         arrays[f"known_{block}"] = known_table[target_rows]  # (windows, horizon, width)
         arrays[f"y_{block}"] = y.astype(np.float32)
         arrays[f"rows_{block}"] = target_rows
-    report = audit(starts, spec, scaler, raw[:train_end], channels, known, params, bounds, rows)
+    report = audit(starts, spec, scaler, raw[:train_end], channels, known, params, bounds, rows, calendar)
+    edges = (0, train_end, valid_end, rows)
+    report["missing"] = {
+        block: {
+            "rows_with_a_missing_value": int(missing[lo:hi].sum()),
+            "windows_left_out": int(spec.starts_with_targets_in(lo, hi).size - starts[block].size)
+            if params.shuffle != "before_split"
+            else None,
+        }
+        for block, lo, hi in zip(BLOCKS, edges[:-1], edges[1:], strict=True)
+    }
     if params.shuffle != "before_split" and params.scaler_fit == "train" and not report["checks"]["leak_free"]:
         raise AssertionError(f"windows audit failed on a leak-free configuration: {report['checks']}")
     return arrays, scaler, report
@@ -314,7 +388,9 @@ def main() -> None:
     params = load_params()
     series = load_arrays(SERIES_FILE)
     names = [str(series["target_name"]), *(str(name) for name in series["covariate_names"])]
-    arrays, scaler, report = build_windows(series["timestamps"], series["target"], series["covariates"], names, params)
+    arrays, scaler, report = build_windows(
+        series["timestamps"], series["target"], series["covariates"], names, params, str(series["calendar_kind"])
+    )
     train_end = split_rows(len(series["target"]), params)[0]
     fit_rows = (0, train_end - 1) if params.scaler_fit == "train" else (0, len(series["target"]) - 1)
     save_arrays(ARRAYS_FILE, **arrays)

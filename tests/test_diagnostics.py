@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
-from stages.diagnostics import OK, PROBLEM, Evidence, best_lag, diagnostics_summary, run_checks
+from stages.diagnostics import OK, PROBLEM, WARNING, Evidence, _setting, best_lag, diagnostics_summary, run_checks
+from stages.params import Params, as_dict, parse_params
 from stages.train import initial_weights_fingerprint
 from stages.windows import build_windows
 from tests.conftest import small_params
@@ -80,7 +83,7 @@ def test_healthy_model_fires_nothing() -> None:
 @pytest.mark.parametrize("leak", [{"shuffle": "before_split"}, {"scaler_fit": "all"}])
 def test_leaky_windows_fire_leakage_only(leak: dict) -> None:
     audit = _audit(**leak)
-    evidence = healthy(audit_checks=audit["checks"], scaler_fit=audit["scaler_fit"])
+    evidence = healthy(audit_checks=audit["checks"], scaler_fit=audit["scaler_fit"], params=small_params(**leak))
     assert fired(evidence) == {"leakage"}
     check = {c.name: c for c in run_checks(evidence)}["leakage"]
     assert check.verdict == PROBLEM and check.suggestion.startswith("dvc exp run -S")
@@ -155,3 +158,111 @@ def test_summary_counts_and_is_dvc_metrics_friendly() -> None:
     summary = diagnostics_summary(run_checks(healthy(penalty=0.5, train_loss_inference=0.6)))
     assert summary["problems"] == 1 and summary["warnings"] == 0
     assert summary["checks"]["regularization_share"]["severity"] == 2
+
+
+def _random_walk_evidence(params: Params) -> Evidence:
+    """A random walk whose test block leaves the training range, forecast by a network that nearly copies."""
+    rng = np.random.default_rng(5)
+    walk = np.cumsum(rng.normal(size=ROWS)) + 100
+    walk[-TEST:] += 40  # the test block sits above anything seen in training
+    actual, last = walk[-TEST:], walk[-TEST - 1 : -1]
+    changes = np.diff(walk[: ROWS - TEST])
+    return healthy(
+        actual=actual,
+        last_input=last,
+        forecasts={
+            "model": last + 0.05 * rng.normal(size=TEST),
+            "persistence": last,
+            "seasonal_naive": walk[-TEST - 7 : -7],
+            "linear_ar": last + 0.02 * rng.normal(size=TEST),
+            "ets": last + 0.01 * rng.normal(size=TEST),
+        },
+        train_targets=walk[: ROWS - TEST],
+        train_block=walk[: ROWS - TEST],
+        scaled_train_targets=changes[:, None] / changes.std(),
+        target_scale=float(changes.std()),
+        train_mse_inference=0.99,
+        valid_mse_inference=1.0,
+        history={**healthy().history, "valid/mse": [1.2, 1.01], "valid/loss": [1.2, 1.01]},
+        valid_mae={"model": 0.81, "persistence": 0.80, "seasonal_naive": 2.1, "linear_ar": 0.801, "ets": 0.799},
+        selected="ets",
+        params=params,
+    )
+
+
+def test_random_walk_forecast_by_persistence_like_output_raises_no_problem(repo_params: Params) -> None:
+    checks = {c.name: c for c in run_checks(_random_walk_evidence(repo_params))}
+    assert [name for name, check in checks.items() if check.verdict == PROBLEM] == []
+    assert checks["predictability"].verdict == WARNING
+    assert "random walk" in checks["predictability"].explanation and checks["predictability"].suggestion == ""
+    assert checks["out_of_training_range"].verdict == WARNING  # delta targets can follow a new level
+    assert checks["persistence_mimicry"].verdict == OK
+
+
+def test_healthy_model_on_a_series_where_persistence_is_strong_raises_no_problem() -> None:
+    rng = np.random.default_rng(6)
+    smooth = 5 + np.sin(2 * np.pi * np.arange(ROWS) / 400) + 0.002 * rng.normal(size=ROWS)
+    actual, last = smooth[-TEST:], smooth[-TEST - 1 : -1]
+    model = 0.8 * actual + 0.2 * last  # better than copying, still leaning on the last value
+    valid_mse = float(np.mean((model - actual) ** 2))  # what training logged, in these units (target_scale 1)
+    evidence = healthy(
+        history={**healthy().history, "valid/mse": [10 * valid_mse, valid_mse]},
+        actual=actual,
+        last_input=last,
+        forecasts={"model": model, "persistence": last, "seasonal_naive": smooth[-TEST - PERIOD : -PERIOD], "linear_ar": last},
+        train_targets=smooth[: ROWS - TEST],
+        train_block=smooth[: ROWS - TEST],
+        valid_mae={"model": 0.5, "persistence": 1.0, "linear_ar": 0.9},
+    )
+    assert {c.name for c in run_checks(evidence) if c.verdict == PROBLEM} == set()
+
+
+def test_random_walk_network_far_worse_than_copying_is_still_a_problem(repo_params: Params) -> None:
+    evidence = _random_walk_evidence(repo_params)
+    worse = dataclasses.replace(evidence, forecasts={**evidence.forecasts, "model": evidence.last_input + 1.5})
+    check = {c.name: c for c in run_checks(worse)}["no_better_than_copying"]
+    assert check.verdict == PROBLEM and "use ets" in check.explanation
+
+
+def _settings(suggestion: str) -> dict[str, str]:
+    return dict(item.split("=", 1) for item in re.findall(r"-S (\S+)", suggestion))
+
+
+def _faults(params: Params) -> dict[str, Evidence]:
+    """Every planted fault, with the effective params given (leaky ones keep their leak)."""
+    base = healthy(params=params)
+    leak_audit = _audit(shuffle="before_split")
+    spiky = {**base.history, "train/loss": [0.2, 0.01, 5.0, 0.002]}
+    logged = {**base.history, "train/loss": [0.2, 0.01], "valid/loss": [0.1, 0.005]}
+    shifted = {name: forecast + 3 for name, forecast in base.forecasts.items()}
+    return {
+        "leak": dataclasses.replace(base, audit_checks=leak_audit["checks"], scaler_fit="all"),
+        "mimic": dataclasses.replace(base, forecasts={**base.forecasts, "model": base.last_input}),
+        "collapse": dataclasses.replace(base, forecasts={**base.forecasts, "model": np.full(TEST, base.train_targets.mean())}),
+        "penalty": dataclasses.replace(base, penalty=0.68, train_loss_inference=0.69),
+        "spikes": dataclasses.replace(base, history=spiky, activations=("elu",), clipnorm=0.0),
+        "range": dataclasses.replace(base, actual=base.actual + 3, forecasts=shifted, last_input=base.last_input + 3),
+        "units": dataclasses.replace(base, history={**base.history, "valid/mse": [0.01, 0.0017]}, target_scale=6.5),
+        "valid_below": dataclasses.replace(base, history=logged, valid_mse_inference=0.0005),
+        "random_walk": _random_walk_evidence(params),
+    }
+
+
+def test_no_suggested_command_repeats_the_effective_params(repo_params: Params) -> None:
+    """Walk every check on every planted fault, under the committed params and under params that already follow each hint."""
+    walked = 0
+    for start in (repo_params, Params(), small_params(target="level", shuffle="before_split", scaler_fit="all")):
+        for fault, evidence in _faults(start).items():
+            for check in run_checks(evidence):
+                settings = _settings(check.suggestion)
+                for key, value in settings.items():
+                    assert yaml.safe_load(value) != yaml.safe_load(_setting(getattr(start, key))), (fault, check.name, key)
+                if not settings:
+                    continue
+                walked += 1
+                followed = parse_params({**as_dict(start), **{key: yaml.safe_load(v) for key, v in settings.items()}})
+                again = {c.name: c for c in run_checks(dataclasses.replace(evidence, params=followed))}[check.name]
+                assert again.suggestion == "" or not set(_settings(again.suggestion)) & set(settings), (fault, check.name)
+                if again.verdict != OK and again.suggestion == "" and again.subject == "network":
+                    assert "Nothing in params.yaml" in again.explanation, (fault, check.name)
+    assert walked >= 8

@@ -54,6 +54,9 @@ def test_dvc_float_format_is_read_as_float() -> None:
         ({"covariates": ["demand_gw"]}, "lists the target column"),
         ({"clipnorm": -1.0}, "param 'clipnorm' is -1.0; it must be >= 0 (0 turns gradient clipping off)"),
         ({"covariates": [1]}, "param 'covariates' must be text, got 1 (a list of column names, e.g. [temperature_c, workday])"),
+        ({"season": 0}, "param 'season' is 0; it must be >= 1"),
+        ({"season": "daily"}, "param 'season' must be a whole number or auto, got 'daily'"),
+        ({"season": 7.5}, "param 'season' must be a whole number or auto, got 7.5"),
     ],
 )
 def test_bad_params_are_refused_with_the_key_named(raw: dict, message: str) -> None:
@@ -67,3 +70,10 @@ def test_one_activation_applies_to_every_layer() -> None:
     assert params.layer_activations() == ("elu", "elu", "elu")
     listed = parse_params({"layers": 2, "activation": ["elu", "tanh"]})
     assert listed.layer_activations() == ("elu", "tanh")
+
+
+def test_freq_and_season_default_to_auto_and_an_explicit_value_is_kept(repo_params: Params) -> None:
+    assert (Params().freq, Params().season) == ("auto", "auto")
+    assert (repo_params.freq, repo_params.season) == ("auto", "auto")
+    assert parse_params({"season": "auto"}).season == "auto"
+    assert parse_params({"season": 7, "freq": "W-FRI"}).season == 7

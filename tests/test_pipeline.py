@@ -85,7 +85,7 @@ def first_run(repo: Path) -> dict:
 
 def test_repro_writes_honest_metrics_and_report(repo: Path, first_run: dict) -> None:
     for block in ("valid", "test"):
-        for method in ("model", "persistence", "seasonal_naive", "window_mean", "drift", "linear_ar"):
+        for method in ("model", "persistence", "seasonal_naive", "window_mean", "drift", "linear_ar", "ets", "theta", "mstl"):
             assert {"mae", "rmse", "smape", "mase", "rel_mae"} <= set(first_run[block][method])
         assert first_run[block]["persistence"]["rel_mae"] == 1.0
     assert "scaled_mse" in first_run["test"]["model"] and "keras_loss" in first_run["test"]["model"]
@@ -94,10 +94,13 @@ def test_repro_writes_honest_metrics_and_report(repo: Path, first_run: dict) -> 
     for image in ("forecast_test.png", "forecast_week.png", "loss.png"):
         assert (repo / "reports" / image).read_bytes().startswith(b"\x89PNG")
     report = (repo / "reports/report.md").read_text()
-    assert "| persistence |" in report and "| linear_ar |" in report and "| model |" in report
-    assert report.splitlines()[2].startswith("## Verdicts:")
+    assert "| persistence |" in report and "| linear_ar |" in report and "| model |" in report and "| mstl |" in report
+    selected = first_run["selected"]["method"]
+    assert report.splitlines()[2].startswith(f"**Use {'the network' if selected == 'model' else selected}")
+    assert report.splitlines()[4].startswith("## Verdicts:")
+    assert first_run["selected"]["test"]["mae"] == first_run["test"][selected]["mae"]
     diagnostics = json.loads((repo / "reports/diagnostics.json").read_text())
-    assert len(diagnostics["checks"]) == 10
+    assert len(diagnostics["checks"]) == 11
     assert diagnostics["checks"]["leakage"]["verdict"] == "ok"
 
 

@@ -194,10 +194,12 @@ def test_target_calendar_is_the_one_hot_slot_of_each_target_time_and_reads_no_ob
 
 
 @pytest.mark.parametrize("freq", ["7h", "1min"])
-def test_target_calendar_needs_a_spacing_that_divides_a_day_into_few_slots(freq: str) -> None:
+def test_target_calendar_falls_back_to_the_hour_when_the_spacing_makes_no_few_slots_of_a_day(freq: str) -> None:
     stamps = pd.date_range("2014-01-01", periods=300, freq=freq).to_numpy()
-    with pytest.raises(DataError, match="param 'target_calendar' needs a spacing that divides a day"):
-        build_windows(stamps, np.arange(300.0), np.empty((300, 0)), ["y"], small_params(target_calendar=True))
+    arrays, _, audit = build_windows(stamps, np.arange(300.0), np.empty((300, 0)), ["y"], small_params(target_calendar=True))
+    assert [(item["name"], item["width"]) for item in audit["known_inputs"]] == [("hour_of_day", 24)]
+    hours = pd.DatetimeIndex(stamps[arrays["rows_test"].ravel()]).hour.to_numpy()
+    np.testing.assert_array_equal(arrays["known_test"].argmax(axis=2).ravel(), hours)
 
 
 def test_too_short_a_series_is_refused_naming_window_and_horizon() -> None:
@@ -219,9 +221,30 @@ def test_windows_stage_refuses_a_short_series_and_writes_nothing(
         covariates=extra,
         target_name=np.array("y"),
         covariate_names=np.array([], dtype=str),
+        calendar_kind=np.array("time_of_day"),
     )
     with pytest.raises(SystemExit) as stop:
         run_stage(windows.main)
     assert stop.value.code == 2
     assert "50 rows split 35/7/8 leave a block without a whole window (window 60 + horizon 1)" in capsys.readouterr().err
     assert not ARRAYS_FILE.exists() and not AUDIT_FILE.exists() and not SCALER_FILE.exists()
+
+
+def test_missing_values_are_skipped_never_filled() -> None:
+    """Under 'skip' no window reads a missing row, nothing is invented, and the audit counts what was left out."""
+    rows = 600
+    stamps = pd.date_range("2014-01-01", periods=rows, freq="30min").to_numpy()
+    target = 5 + np.sin(np.arange(rows) / 7.0)
+    target[[100, 101, 450]] = np.nan  # one gap in train, one in valid (rows 420-509)
+    params = small_params(window=24)
+    arrays, scaler, report = build_windows(stamps, target, np.empty((rows, 0)), ["y"], params)
+    for block in BLOCKS:
+        assert np.isfinite(arrays[f"x_{block}"]).all() and np.isfinite(arrays[f"y_{block}"]).all()
+        inputs_and_targets = arrays[f"rows_{block}"][:, :1] - np.arange(params.window + 1)
+        assert not np.isin(inputs_and_targets, [100, 101, 450]).any()
+    assert report["missing"]["train"] == {"rows_with_a_missing_value": 2, "windows_left_out": 26}
+    assert report["missing"]["valid"] == {"rows_with_a_missing_value": 1, "windows_left_out": 25}
+    assert report["missing"]["test"]["windows_left_out"] == 0
+    known = target[:420][np.isfinite(target[:420])]
+    np.testing.assert_allclose(scaler.center[0], known.mean())
+    np.testing.assert_allclose(scaler.scale[0], known.std())

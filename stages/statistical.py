@@ -1,0 +1,40 @@
+"""Stage statistical: the standard statistical forecasters, fit on the train block, one step ahead of every row.
+
+Kept apart from train and evaluate so that a change to the network never refits them and
+a change to the split or the data always does.
+"""
+
+from __future__ import annotations
+
+from stages.common import load_arrays, run_stage, save_arrays, write_json
+from stages.params import load_params
+from stages.paths import SERIES_FILE, STATISTICAL_FILE, STATISTICAL_SUMMARY_FILE
+from stages.split import split_rows
+from stages.statistical_baselines import bridge_gaps, fit_all
+
+
+def main() -> None:
+    params = load_params()
+    series = load_arrays(SERIES_FILE)
+    target = series["target"]
+    train_end = split_rows(len(target), params)[0]
+    seasons = tuple(int(s) for s in series["seasons"])
+    fitted = fit_all(target, train_end, int(series["season"]), seasons, params.horizon)
+    save_arrays(STATISTICAL_FILE, **{f.name: f.forecast for f in fitted if f.forecast is not None})
+    write_json(
+        STATISTICAL_SUMMARY_FILE,
+        {
+            "fit_rows": [0, train_end - 1],
+            "season": int(series["season"]),
+            "seasons": list(seasons),
+            "missing_values_bridged_for_state_updates": bridge_gaps(target)[1],
+            "methods": {f.name: {"model": f.description, "skipped": f.skipped} for f in fitted},
+        },
+    )
+    for f in fitted:
+        status = f"skipped: {f.skipped}" if f.skipped else f"{f.description} in {f.seconds:.1f} s"
+        print(f"statistical: {f.name}: {status}")
+
+
+if __name__ == "__main__":
+    run_stage(main)
