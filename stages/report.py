@@ -197,7 +197,9 @@ def verdict(test: dict) -> str:
 def missing_note(summary: dict, audit: dict) -> str:
     """What the missing-value policy did: values filled, or left missing and the windows that were not cut."""
     left_out = {block: counts["windows_left_out"] for block, counts in audit.get("missing", {}).items()}
-    parts = [f"{summary.get('filled_values', 0)} values filled ({summary.get('missing_policy', 'error')})"]
+    if not summary.get("filled_values") and not summary.get("missing_values"):
+        return "Missing values: none."
+    parts = [f"{summary.get('filled_values', 0)} values filled (policy {summary.get('missing_policy')})"]
     if summary.get("missing_values"):
         windows = ", ".join(f"{block} {count}" for block, count in left_out.items() if count is not None)
         parts.append(f"{summary['missing_values']} left missing, never invented; windows left out for them: {windows}")

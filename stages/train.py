@@ -26,7 +26,7 @@ import keras  # noqa: E402
 from dvclive import Live  # noqa: E402
 
 from stages.baselines import fit_linear_autoregression  # noqa: E402
-from stages.model import average_members, build_model, compile_model, start_from_ridge  # noqa: E402
+from stages.model import STEPS_PER_EXECUTION, average_members, build_model, compile_model, start_from_ridge  # noqa: E402
 from stages.windows import model_inputs  # noqa: E402
 
 MONITOR = "val_mse"  # the valid block's data loss; the L2 penalty is not forecast error
@@ -34,22 +34,24 @@ DIVERGENCE_FACTOR = 1e3  # a loss this many times its first value has diverged, 
 
 
 class StopOnDivergence(keras.callbacks.Callback):
-    """Raise at the first batch whose loss is non-finite or has exploded, instead of wasting epochs."""
+    """Raise at the first batch whose loss is non-finite or has exploded, instead of wasting epochs.
 
-    def __init__(self, params: Params, member: int | None = None) -> None:
+    Keras reports the loss every ``STEPS_PER_EXECUTION`` batches, by which time a diverging
+    run may have grown already; growth is therefore measured against the loss before training.
+    """
+
+    def __init__(self, params: Params, initial_loss: float, member: int | None = None) -> None:
         super().__init__()
         self.params_ = params
         self.member = member
         self.epoch = 0
-        self.first_loss: float | None = None
+        self.first_loss = initial_loss
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self.epoch = epoch
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         loss = float((logs or {}).get("loss", 0.0))
-        if self.first_loss is None:
-            self.first_loss = loss
         if not math.isfinite(loss) or loss > DIVERGENCE_FACTOR * self.first_loss:
             where = f"member {self.member}, epoch {self.epoch + 1}" if self.member else f"epoch {self.epoch + 1}"
             raise TrainingError(divergence_message(self.params_, where, batch + 1, loss, self.first_loss))
@@ -62,7 +64,7 @@ def divergence_message(params: Params, where: str, batch: int, loss: float, firs
     unbounded = sorted({a for a in params.layer_activations() if a in UNBOUNDED_ACTIVATIONS})
     if unbounded:
         remedies.append(f"use a bounded 'activation' such as tanh instead of {', '.join(unbounded)}")
-    growth = f", {loss / first_loss:.3g} times its first value {first_loss:.3g}" if math.isfinite(loss) else ""
+    growth = f", {loss / first_loss:.3g} times its value before training, {first_loss:.3g}" if math.isfinite(loss) else ""
     return (
         f"training diverged: the loss became {loss:.4g} at {where}, batch {batch}{growth}; no model was saved. "
         f"Try: {'; '.join(remedies)}"
@@ -138,7 +140,16 @@ def train_model(arrays: dict, params: Params, live: Live | None = None) -> tuple
         logger = LiveLogger(live)
         logger.set_model(members[0])
         watchers.append(logger)
-    guards = [StopOnDivergence(params, member=number if params.members > 1 else None) for number in range(1, params.members + 1)]
+    first = slice(0, STEPS_PER_EXECUTION * params.batch_size)  # about the batches of the first compiled call
+    start = {name: values[first] for name, values in x_train.items()}
+    guards = [
+        StopOnDivergence(
+            params,
+            float(member.evaluate(start, y_train[first], batch_size=1024, verbose=0, return_dict=True)["loss"]),
+            member=number if params.members > 1 else None,
+        )
+        for number, member in enumerate(members, start=1)
+    ]
     for watcher in watchers:
         watcher.on_train_begin()
     history: list[dict[str, float]] = []

@@ -50,3 +50,9 @@ def test_linear_autoregression_reads_what_is_known_about_the_target_too() -> Non
     np.testing.assert_allclose(baselines.predict_linear_autoregression(model, inputs), y, atol=1e-4)
     window_only = baselines.fit_linear_autoregression({"window": x}, y, alpha=1e-6)
     assert np.abs(baselines.predict_linear_autoregression(window_only, {"window": x}) - y).mean() > 0.5
+
+
+def test_window_mean_ignores_missing_values_outside_the_window() -> None:
+    series = SERIES.copy()
+    series[0] = np.nan  # before every window below: a skipped missing value
+    np.testing.assert_allclose(baselines.window_mean(series, np.array([[5, 6]]), window=3), [[13.0, 13.0]])

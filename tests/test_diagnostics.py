@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from stages.diagnostics import OK, PROBLEM, WARNING, Evidence, _setting, best_lag, diagnostics_summary, run_checks
+from stages.diagnostics import OK, PROBLEM, WARNING, Evidence, _setting, best_lag, diagnostics_summary, ljung_box, run_checks
 from stages.params import Params, as_dict, parse_params
 from stages.train import initial_weights_fingerprint
 from stages.windows import build_windows
@@ -266,3 +266,14 @@ def test_no_suggested_command_repeats_the_effective_params(repo_params: Params) 
                 if again.verdict != OK and again.suggestion == "" and again.subject == "network":
                     assert "Nothing in params.yaml" in again.explanation, (fault, check.name)
     assert walked >= 8
+
+
+def test_ljung_box_matches_statsmodels() -> None:
+    from statsmodels.stats.diagnostic import acorr_ljungbox
+
+    rng = np.random.default_rng(7)
+    for values in (rng.normal(size=500), np.cumsum(rng.normal(size=500)) * 0.1 + np.sin(np.arange(500) / 5)):
+        expected = acorr_ljungbox(values, lags=[10])
+        q, p_value = ljung_box(values, lags=10)
+        assert q == pytest.approx(float(expected["lb_stat"].iloc[0]), rel=1e-9)
+        assert p_value == pytest.approx(float(expected["lb_pvalue"].iloc[0]), rel=1e-6, abs=1e-300)

@@ -72,7 +72,11 @@ CASES = {
         {"missing": "error"},
         "column 'demand_gw' has 1 missing values, first at 2014-01-01T02:00:00; set param 'missing'",
     ),
-    "missing row, policy error": (csv_text(GOOD_ROWS[:4] + GOOD_ROWS[5:]), {"missing": "error"}, "column 'demand_gw' has 1 missing values"),
+    "missing row, policy error": (
+        csv_text(GOOD_ROWS[:4] + GOOD_ROWS[5:]),
+        {"missing": "error"},
+        "column 'demand_gw' has 1 missing values",
+    ),
     "gap longer than max_gap": (
         csv_text(GOOD_ROWS[:2] + GOOD_ROWS[6:]),
         {"missing": "interpolate", "max_gap": 2},

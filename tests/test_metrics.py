@@ -34,3 +34,9 @@ def test_mase_uses_insample_seasonal_naive_mae() -> None:
 def test_rel_mae_compares_with_a_reference_on_the_same_points() -> None:
     reference = np.array([1.0, 1.0, 1.0, 1.0])  # errors 0, 1, 3, 2 -> MAE 1.5
     assert rel_mae(actual=ACTUAL, forecast=FORECAST, reference=reference) == pytest.approx(1.0 / 1.5)
+
+
+def test_mase_scale_leaves_out_pairs_with_a_missing_value() -> None:
+    insample = np.array([1.0, 2.0, np.nan, 4.0, 7.0])
+    # season 1 pairs: (1,2) (2,nan) (nan,4) (4,7): only |2-1| and |7-4| count
+    assert seasonal_naive_scale(insample, 1) == pytest.approx(2.0)

@@ -129,7 +129,7 @@ def test_finite_but_exploding_loss_counts_as_divergence(small_csv: Path) -> None
     params = small_params(data_path=str(small_csv), lr=10.0, linear_skip=True, target="delta", epochs=5)
     with pytest.raises(TrainingError) as caught:
         train_model(windows_for(params), params)
-    assert "times its first value" in str(caught.value) and "at epoch 1, batch" in str(caught.value)
+    assert "times its value before training" in str(caught.value) and "at epoch 1, batch" in str(caught.value)
 
 
 def test_saved_model_is_byte_reproducible_and_loads_safely(small_csv: Path, tmp_path: Path) -> None:
