@@ -15,9 +15,8 @@ import keras
 import numpy as np
 
 from stages.baselines import fit_linear_autoregression
-from stages.model import build_model, compile_model, start_from_ridge
+from stages.model import build_model, compile_model, model_inputs, start_from_ridge
 from stages.params import load_params
-from stages.windows import model_inputs
 
 params = load_params()
 with np.load("data/windows/arrays.npz", allow_pickle=False) as data:

@@ -71,6 +71,7 @@ class Evidence:
     valid_mae: dict[str, float] = field(default_factory=dict)  # every method's valid MAE (empty: unknown)
     selected: str = "model"  # the method with the lowest valid MAE
     train_block: np.ndarray | None = None  # the train rows' target values in time order, original units
+    valid_persistence_rmse: float | None = None  # persistence's RMSE on the valid block, where the logged loss was measured
 
     def test_mae(self, name: str) -> float:
         return float(np.mean(np.abs(self.actual - self.forecasts[name])))
@@ -305,13 +306,17 @@ def check_loss_in_units(evidence: Evidence) -> Check:
     test_rmse = float(np.sqrt(np.mean((evidence.actual - evidence.forecasts["model"]) ** 2)))
     persistence_rmse = float(np.sqrt(np.mean((evidence.actual - evidence.forecasts["persistence"]) ** 2)))
     typical_step = float(np.mean(np.abs(np.diff(evidence.actual))))
-    ratio = seen_rmse / persistence_rmse
+    # Compared on the block the loss was measured on: a test block on another scale would flatter or wrong it.
+    reference = evidence.valid_persistence_rmse or persistence_rmse
+    ratio = seen_rmse / reference
     excused = evidence.unpredictable() and ratio <= 1 + NEAR_PERSISTENCE
     verdict = _verdict(ratio >= 1 and not excused, ratio >= 1)
     suggestion = suggest(evidence.params, linear_skip=True, target="delta") if verdict != OK else ""
     explanation = (
         f"The best validation MSE logged in training, {seen_mse:.4g} in scaled units, is an RMSE of {seen_rmse:.4g} in "
-        f"original units; on the test block the model's RMSE is {test_rmse:.4g}, repeating the last value gives "
+        f"original units"
+        + (f", against {reference:.4g} for repeating the last value on the same block" if evidence.valid_persistence_rmse else "")
+        + f"; on the test block the model's RMSE is {test_rmse:.4g}, repeating the last value gives "
         f"{persistence_rmse:.4g} and the typical step change is {typical_step:.4g}."
     )
     if verdict != OK:
@@ -330,6 +335,7 @@ def check_loss_in_units(evidence: Evidence) -> Check:
         {
             "valid_mse_scaled": seen_mse,
             "valid_rmse_original_units": seen_rmse,
+            "valid_persistence_rmse": evidence.valid_persistence_rmse,
             "test_rmse": test_rmse,
             "persistence_rmse": persistence_rmse,
             "typical_step_change": typical_step,

@@ -16,6 +16,7 @@ from stages import baselines
 from stages.common import atomic_path, load_arrays, quiet_tensorflow, read_json, run_stage, write_json
 from stages.diagnostics import Evidence, diagnostics_summary, run_checks
 from stages.metrics import all_metrics, seasonal_naive_scale
+from stages.model import model_inputs
 from stages.params import Params, load_params, parse_params
 from stages.paths import (
     ARRAYS_FILE,
@@ -31,9 +32,9 @@ from stages.paths import (
     STATISTICAL_FILE,
     STATISTICAL_SUMMARY_FILE,
 )
+from stages.scaling import Scaler
 from stages.selection import selection_summary
 from stages.split import split_rows
-from stages.windows import Scaler, model_inputs
 
 quiet_tensorflow()
 import keras  # noqa: E402
@@ -218,6 +219,7 @@ def gather_evidence(
         valid_mae={name: scores["mae"] for name, scores in valid_metrics.items() if isinstance(scores, dict)},
         selected=selected,
         train_block=series["target"][:train_end],
+        valid_persistence_rmse=valid_metrics["persistence"]["rmse"],
     )
 
 

@@ -26,8 +26,14 @@ import keras  # noqa: E402
 from dvclive import Live  # noqa: E402
 
 from stages.baselines import fit_linear_autoregression  # noqa: E402
-from stages.model import STEPS_PER_EXECUTION, average_members, build_model, compile_model, start_from_ridge  # noqa: E402
-from stages.windows import model_inputs  # noqa: E402
+from stages.model import (  # noqa: E402
+    STEPS_PER_EXECUTION,
+    average_members,
+    build_model,
+    compile_model,
+    model_inputs,
+    start_from_ridge,
+)
 
 MONITOR = "val_mse"  # the valid block's data loss; the L2 penalty is not forecast error
 DIVERGENCE_FACTOR = 1e3  # a loss this many times its first value has diverged, finite or not

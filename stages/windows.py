@@ -16,6 +16,7 @@ from sklearn.utils import shuffle as sklearn_shuffle
 from stages.common import DataError, load_arrays, run_stage, save_arrays, write_json
 from stages.params import Params, load_params
 from stages.paths import ARRAYS_FILE, AUDIT_FILE, SCALER_FILE, SERIES_FILE
+from stages.scaling import Scaler, fit_scaler
 from stages.split import BLOCKS, split_rows
 
 # Input channels per calendar kind (set by ingest from the series' spacing): each a position on a circle.
@@ -78,56 +79,6 @@ class WindowSpec:
     def targets(self, series: np.ndarray, starts: np.ndarray) -> np.ndarray:
         view = np.lib.stride_tricks.sliding_window_view(series[self.window :], self.horizon)
         return np.ascontiguousarray(view[starts])
-
-
-@dataclass(frozen=True)
-class Scaler:
-    """Per-column affine scaling, ``(x - center) / scale``, kept as plain numbers (no pickle)."""
-
-    kind: str
-    center: np.ndarray
-    scale: np.ndarray
-
-    def transform(self, values: np.ndarray) -> np.ndarray:
-        return (values - self.center) / self.scale
-
-    def inverse(self, values: np.ndarray, column: int = 0) -> np.ndarray:
-        return values * self.scale[column] + self.center[column]
-
-    def to_dict(self, names: list[str], fit_rows: tuple[int, int]) -> dict:
-        return {
-            "kind": self.kind,
-            "fit_rows": list(fit_rows),
-            "columns": {
-                name: {"center": float(c), "scale": float(s)} for name, c, s in zip(names, self.center, self.scale, strict=True)
-            },
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict) -> Scaler:
-        columns = data["columns"].values()
-        return cls(data["kind"], np.array([c["center"] for c in columns]), np.array([c["scale"] for c in columns]))
-
-
-def fit_scaler(rows: np.ndarray, kind: str) -> Scaler:
-    """Fit on the rows given (the train block, unless the leaky ``scaler_fit: all`` is chosen).
-
-    Missing values (NaN, under ``missing: skip``) are left out of the statistics, never filled.
-    """
-    width = rows.shape[1]
-    gaps = bool(np.isnan(rows).any())
-    mean, std, low, high = (np.nanmean, np.nanstd, np.nanmin, np.nanmax) if gaps else (np.mean, np.std, np.min, np.max)
-    if kind == "standard":
-        center, scale = mean(rows, axis=0), std(rows, axis=0)
-    elif kind == "minmax":
-        center, scale = low(rows, axis=0), high(rows, axis=0) - low(rows, axis=0)
-    elif kind == "robust":
-        q1, median, q3 = (np.nanpercentile if gaps else np.percentile)(rows, [25, 50, 75], axis=0)
-        center, scale = median, q3 - q1
-    else:
-        center, scale = np.zeros(width), np.ones(width)
-    # A column constant over the fit rows keeps its offset but is not divided by zero.
-    return Scaler(kind, center, np.where(scale > 0, scale, 1.0))
 
 
 def _circles(*fractions: np.ndarray) -> np.ndarray:
@@ -298,14 +249,6 @@ def audit(
         "blocks": blocks,
         "checks": checks,
     }
-
-
-def model_inputs(arrays: dict[str, np.ndarray], block: str) -> dict[str, np.ndarray]:
-    """The named inputs of the model for one block: the window, and what is known about the targets if anything."""
-    inputs = {"window": arrays[f"x_{block}"]}
-    if arrays[f"known_{block}"].shape[-1]:
-        inputs["known"] = arrays[f"known_{block}"]
-    return inputs
 
 
 def build_windows(

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from stages.evaluate import in_time_order, predictions_table, to_original_units
-from stages.windows import Scaler
+from stages.scaling import Scaler
 
 
 def test_blocks_are_scored_in_time_order_on_points_with_a_season_of_history() -> None:

@@ -16,9 +16,10 @@ import pytest
 from stages.baselines import fit_linear_autoregression, predict_linear_autoregression
 from stages.common import TrainingError
 from stages.ingest import load_series
+from stages.model import model_inputs
 from stages.params import Params
 from stages.train import save_model, train_model
-from stages.windows import build_windows, model_inputs
+from stages.windows import build_windows
 from tests.conftest import head_of_bundled_csv, small_params
 
 
