@@ -38,12 +38,19 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes 0600 files; outputs get the permissions any file would
     tmp_path = Path(tmp)
     try:
         yield tmp_path
         os.replace(tmp_path, path)
     finally:
         tmp_path.unlink(missing_ok=True)
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_text(path: Path | str, text: str) -> None:
@@ -91,13 +98,30 @@ def load_arrays(path: Path | str) -> dict[str, np.ndarray]:
         return {name: data[name] for name in data.files}
 
 
+DEBUG_SWITCH = "HONEST_FORECAST_DEBUG"  # set to 1 to see the traceback of an unexpected failure
+
+
 def run_stage(main: Callable[[], None]) -> None:
-    """Run a stage's main(); known failures print one clear line and exit non-zero."""
+    """Run a stage's main(): any failure prints one ``error:`` line and exits non-zero, never a traceback.
+
+    Known failures (bad params, bad data, diverging training) exit 2 with their own message; anything
+    else exits 1 naming the stage and the exception, unless HONEST_FORECAST_DEBUG=1 asks for the traceback.
+    """
+    stage = main.__module__.rpartition(".")[2]
     try:
         main()
     except (ParamError, DataError, TrainingError) as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
+    except Exception as err:
+        if os.environ.get(DEBUG_SWITCH) == "1":
+            raise
+        message = " ".join(str(err).split()) or "no message"
+        print(
+            f"error: stage {stage} failed unexpectedly: {type(err).__name__}: {message} (set {DEBUG_SWITCH}=1 for the traceback)",
+            file=sys.stderr,
+        )
+        sys.exit(1)
 
 
 def quiet_tensorflow() -> None:

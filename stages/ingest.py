@@ -7,7 +7,10 @@ Every problem is reported with the file, the column and the CSV line numbers
 from __future__ import annotations
 
 import csv
+import gzip
 import io
+import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,6 +95,8 @@ class Series:
     season: int
     seasons: tuple[int, ...]
     filled: int = 0  # values filled by the missing-value policy
+    filled_target: np.ndarray | None = None  # rows whose target value was made up: never a scored target
+    wall_times: np.ndarray | None = None  # local wall-clock times, when the file gave zone offsets
     missing: int = 0  # values left missing (policy 'skip'): windows that would need them are not cut
 
 
@@ -102,11 +107,45 @@ def _lines(positions: np.ndarray) -> str:
     return f"line{'s' if len(positions) > 1 else ''} {shown}{more}"
 
 
-def read_table(path: Path, params: Params) -> pd.DataFrame:
-    """Read the CSV as text, so that every value can be checked and reported by line."""
+# Leading bytes of files that are not text, and what to tell the person who named one.
+MAGIC = (
+    (b"PK\x03\x04", "a zip archive (an .xlsx workbook is one): export the sheet as CSV, or unzip it"),
+    (b"%PDF", "a PDF document, not a CSV"),
+    (b"\x89PNG", "a PNG image, not a CSV"),
+    (b"PAR1", "a Parquet file, not a CSV: export it as CSV"),
+    (b"SQLite format 3", "an SQLite database, not a CSV"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel/Office file, not a CSV: export the sheet as CSV"),
+)
+
+
+def file_bytes(path: Path) -> bytes:
+    """The file's bytes, gzip undone; files that are not text are named for what they are."""
+    if path.is_dir():
+        raise DataError(f"{path}: is a directory, not a file (param 'data_path')")
     if not path.is_file():
         raise DataError(f"{path}: file not found (param 'data_path')")
     raw = path.read_bytes()
+    if raw.startswith(b"\x1f\x8b"):
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as err:
+            raise DataError(f"{path}: a gzip file that cannot be decompressed ({err})") from err
+    for magic, what in MAGIC:
+        if raw.startswith(magic):
+            raise DataError(f"{path}: this is {what}")
+    if b"\x00" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataError(f"{path}: binary data (NUL bytes), not a CSV text file; utf-16 text needs param 'encoding: utf-16'")
+    return raw
+
+
+def _header_fields(text: str, sep: str) -> list[str]:
+    first = next(csv.reader(io.StringIO(text), delimiter=sep, skipinitialspace=True), []) if len(sep) == 1 else []
+    return [field.strip() for field in first]
+
+
+def read_table(path: Path, params: Params) -> pd.DataFrame:
+    """Read the CSV as text, so that every value can be checked and reported by line."""
+    raw = file_bytes(path)
     if not raw.strip():
         raise DataError(f"{path}: the file is empty")
     encoding = "utf-8-sig" if params.encoding.lower().replace("_", "-") in ("utf-8", "utf8") else params.encoding
@@ -131,6 +170,13 @@ def read_table(path: Path, params: Params) -> pd.DataFrame:
         )
     except (pd.errors.ParserError, csv.Error) as err:
         raise DataError(f"{path}: cannot be parsed as CSV with separator {params.csv_sep!r}: {err}") from err
+    header = _header_fields(text.lstrip("\ufeff"), params.csv_sep)
+    twice = sorted({name for name in header if header.count(name) > 1})
+    if twice:
+        raise DataError(f"{path}: the header names column{'s' if len(twice) > 1 else ''} {', '.join(map(repr, twice))} twice")
+    short = np.flatnonzero(table.isna().any(axis=1).to_numpy())  # with keep_default_na off, NaN means a field was missing
+    if short.size:
+        raise DataError(f"{path}: {_lines(short)} ha{'ve' if short.size > 1 else 's'} fewer fields than the header")
     table.columns = [str(column).strip() for column in table.columns]
     for column in (params.time_column, params.target_column, *params.covariates):
         if column not in table.columns:
@@ -144,13 +190,30 @@ def read_table(path: Path, params: Params) -> pd.DataFrame:
     return table
 
 
-def parse_timestamps(path: Path, values: pd.Series, column: str) -> np.ndarray:
-    """Times as datetime64[ns] (zoned ones in UTC), or whole numbers (years, step counters) as int64."""
+ZONE = r"(?:Z|[+-]\d{2}:?\d{2})$"
+
+
+def parse_timestamps(path: Path, values: pd.Series, column: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """Times as datetime64[ns] (zoned ones in UTC), or whole numbers (years, step counters) as int64.
+
+    For zoned times, also each row's offset from UTC in seconds: the local wall time the file
+    states is what calendar inputs follow (people keep to the clock on the wall, DST and all).
+    """
     text = values.str.strip()
+    offsets = None
     if text.str.fullmatch(r"[+-]?\d{1,18}").all():
         stamps = text.astype(np.int64).to_numpy()
     else:
-        parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
+        zoned = text.str.contains(ZONE, regex=True).to_numpy()
+        if zoned.any() and not zoned.all():
+            raise DataError(
+                f"{path}: column '{column}' mixes timestamps with a zone offset (first at {_lines(np.flatnonzero(zoned)[:1])}) "
+                f"and without one (first at {_lines(np.flatnonzero(~zoned)[:1])}); give every timestamp an offset, or none"
+            )
+        # Offsets that change (a daylight-saving switch) are one instant scale in UTC: order and spacing are checked there.
+        parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=bool(zoned.any()))
+        if zoned.any():
+            parsed = parsed.dt.tz_localize(None)
         bad = np.flatnonzero(parsed.isna().to_numpy())
         if bad.size:
             examples = ", ".join(repr(values.iloc[i]) for i in bad[:3])
@@ -158,9 +221,10 @@ def parse_timestamps(path: Path, values: pd.Series, column: str) -> np.ndarray:
                 f"{path}: column '{column}' has unparseable timestamps at {_lines(bad)} ({examples}); "
                 "use ISO-8601 such as 2014-01-01T00:30:00"
             )
-        if getattr(parsed.dt, "tz", None) is not None:
-            parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
         stamps = parsed.to_numpy(dtype="datetime64[ns]")
+        if zoned.all():
+            wall = pd.to_datetime(text.str.replace(ZONE, "", regex=True), format="ISO8601").to_numpy(dtype="datetime64[ns]")
+            offsets = (wall - stamps).astype("timedelta64[s]").astype(np.float64)
     steps = np.diff(stamps)
     zero = np.zeros((), steps.dtype)
     duplicate = np.flatnonzero(steps == zero) + 1
@@ -169,20 +233,39 @@ def parse_timestamps(path: Path, values: pd.Series, column: str) -> np.ndarray:
     backwards = np.flatnonzero(steps < zero) + 1
     if backwards.size:
         raise DataError(f"{path}: column '{column}' is out of time order at {_lines(backwards)}; sort the file by time")
-    return stamps
+    return stamps, offsets
 
 
-def parse_numbers(path: Path, values: pd.Series, column: str, decimal: str) -> np.ndarray:
+THOUSANDS = re.compile(r"^[+-]?\d{1,3}([,.' ]\d{3})+([.,]\d+)?$")  # 1,234,567.8 or 1.234.567,8 or 1 234
+
+
+def _number_hint(examples: list[str], decimal: str, thousands: str) -> str:
+    """A hint that fits what the values look like and what is already set."""
+    hints = []
+    grouped = [value for value in examples if THOUSANDS.match(value)]
+    if grouped and not thousands:
+        separator = next(c for c in grouped[0].lstrip("+-") if not c.isdigit())
+        if separator != decimal:
+            hints.append(f"thousands separators? set param 'thousands' to {separator!r}")
+    if decimal != "," and any(value.count(",") == 1 and "." not in value for value in examples):  # 4,000 may be either
+        hints.append("decimal commas? set param 'decimal' to ','")
+    return f" ({'; '.join(hints)})" if hints else ""
+
+
+def parse_numbers(path: Path, values: pd.Series, column: str, decimal: str, thousands: str = "") -> np.ndarray:
     """Numbers with NaN where a value is missing; anything else non-numeric is an error."""
     text = values.str.strip()
     missing = text.str.lower().isin(MISSING_MARKERS).to_numpy()
+    if thousands:
+        text = text.str.replace(thousands, "", regex=False)
     if decimal == ",":
         text = text.str.replace(",", ".", regex=False)
     numbers = pd.to_numeric(text.where(~missing), errors="coerce").to_numpy(dtype=float)
     bad = np.flatnonzero(np.isnan(numbers) & ~missing)
     if bad.size:
+        shown = [str(values.iloc[i]).strip() for i in bad[:3]]
         examples = ", ".join(repr(values.iloc[i]) for i in bad[:3])
-        hint = " (decimal commas? set param 'decimal' to ',')" if any("," in values.iloc[i] for i in bad[:3]) else ""
+        hint = _number_hint(shown, decimal, thousands)
         raise DataError(f"{path}: column '{column}' has non-numeric values at {_lines(bad)}: {examples}{hint}")
     infinite = np.flatnonzero(np.isinf(numbers))
     if infinite.size:
@@ -367,6 +450,13 @@ def fill_missing(path: Path, stamps: np.ndarray, values: np.ndarray, names: list
                 f"{path}: column '{name}' has {int(missing[:, column].sum())} missing values, first at {when}; "
                 "set param 'missing' to skip (leave them out), or interpolate or ffill to fill them"
             )
+        share = float(missing[:, column].mean())
+        if share > params.max_fill_share:
+            raise DataError(
+                f"{path}: column '{name}': '{params.missing}' would make up {share:.1%} of its values "
+                f"({int(missing[:, column].sum())} of {len(missing)}), more than param 'max_fill_share' "
+                f"({params.max_fill_share:.0%}); check 'freq' and the file, or use missing: skip"
+            )
         length, start = _longest_gaps(missing[:, column])
         if length > params.max_gap:
             raise DataError(
@@ -389,17 +479,25 @@ def load_series(params: Params) -> Series:
     """Everything ingest checks, as one pure function of the params and the file."""
     path = Path(params.data_path)
     table = read_table(path, params)
-    stamps = parse_timestamps(path, table[params.time_column], params.time_column)
+    stamps, offsets = parse_timestamps(path, table[params.time_column], params.time_column)
     if len(stamps) < 2:
         raise DataError(f"{path}: the file has one data row; there is no series to forecast")
     names = [params.target_column, *params.covariates]
-    values = np.column_stack([parse_numbers(path, table[name], name, params.decimal) for name in names])
+    values = np.column_stack([parse_numbers(path, table[name], name, params.decimal, params.thousands) for name in names])
     spacing, freq_source = spacing_for(path, stamps, params)
+    if offsets is not None:  # carried through regularize as a column; an inserted row keeps the offset before it
+        values = np.column_stack([values, offsets])
     stamps, values = regularize(path, stamps, values, spacing, params.time_column)
+    wall_times = None
+    if offsets is not None:
+        offsets, values = pd.Series(values[:, -1]).ffill().to_numpy(), values[:, :-1]
+        wall_times = stamps + (offsets * 1e9).astype("timedelta64[ns]")
+    before = np.isnan(values[:, 0])
     values, filled = fill_missing(path, stamps, values, names, params)
+    filled_target = before & np.isfinite(values[:, 0])
     target = values[:, 0]
     known = target[np.isfinite(target)]
-    if known.size == 0 or np.ptp(known) == 0:
+    if known.size == 0 or known.min() == known.max():
         shown = f" ({known[0]:g})" if known.size else ""
         raise DataError(
             f"{path}: column '{params.target_column}' is constant{shown}; "
@@ -417,6 +515,8 @@ def load_series(params: Params) -> Series:
         season=season,
         seasons=seasons,
         filled=filled,
+        filled_target=filled_target,
+        wall_times=wall_times,
         missing=int(np.isnan(values).sum()),
     )
 
@@ -436,6 +536,8 @@ def main() -> None:
         season=np.array(series.season, dtype=np.int64),
         seasons=np.array(series.seasons, dtype=np.int64),
         calendar_kind=np.array(spacing.calendar_kind),
+        filled_target=series.filled_target,
+        **({"wall_times": series.wall_times} if series.wall_times is not None else {}),
     )
     summary = {
         "source": params.data_path,

@@ -69,10 +69,12 @@ class Params:
     covariates: tuple[str, ...] = ()
     csv_sep: str = ","
     decimal: str = "."
+    thousands: str = ""
     encoding: str = "utf-8"
     freq: str = "auto"
     missing: str = "skip"
     max_gap: int = 4
+    max_fill_share: float = 0.05
     # windows
     train_frac: float = 0.7
     valid_frac: float = 0.15
@@ -139,6 +141,7 @@ RULES: dict[str, _Rule] = {
     "covariates": _Rule(str, sequence=True, hint="a list of column names, e.g. [temperature_c, workday]"),
     "csv_sep": _Rule(str),
     "decimal": _Rule(str, choices=(".", ",")),
+    "thousands": _Rule(str, choices=("", ",", ".", "'", " "), hint="the thousands separator in numbers, '' for none"),
     "encoding": _Rule(str),
     "freq": _Rule(
         str,
@@ -151,6 +154,9 @@ RULES: dict[str, _Rule] = {
         hint="skip leaves missing values missing: no window that would need one is cut, and none is invented",
     ),
     "max_gap": _Rule(int, low=1),
+    "max_fill_share": _Rule(
+        float, low=0, high=1, hint="the largest share of a column that interpolate or ffill may make up, e.g. 0.05"
+    ),
     "train_frac": _Rule(float, low=0, high=1, low_open=True, high_open=True),
     "valid_frac": _Rule(float, low=0, high=1, low_open=True, high_open=True),
     "test_frac": _Rule(float, low=0, high=1, low_open=True, high_open=True),
@@ -264,7 +270,17 @@ def _coerce_with(key: str, value: Any, rule: _Rule) -> Any:
     return value
 
 
+SEED_LIMIT = 2**32 - 1  # numpy and TensorFlow take seeds up to this
+
+
 def _check_together(params: Params) -> None:
+    if params.thousands and params.thousands == params.decimal:
+        raise ParamError(f"params 'thousands' and 'decimal' are both {params.decimal!r}; a number needs two different marks")
+    if params.seed + params.members - 1 > SEED_LIMIT:
+        raise ParamError(
+            f"param 'seed' is {params.seed}; with {params.members} members the seeds run to "
+            f"{params.seed + params.members - 1}, above {SEED_LIMIT}: use a smaller seed"
+        )
     total = params.train_frac + params.valid_frac + params.test_frac
     if not math.isclose(total, 1.0, abs_tol=1e-9):
         raise ParamError(f"params 'train_frac' + 'valid_frac' + 'test_frac' sum to {total:g}; they must sum to 1")
@@ -302,16 +318,38 @@ def parse_params(raw: Any, source: str = str(PARAMS_FILE)) -> Params:
     return params
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """The safe loader, refusing a key given twice: DVC refuses such a file, so the pipeline must too."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise ParamError(f"param '{key}' is given twice (line {key_node.start_mark.line + 1}); keep one")
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_params(path: Path = PARAMS_FILE) -> Params:
-    """Read params.yaml with the safe loader and validate all of it."""
+    """Read params.yaml as strictly as DVC does (UTF-8, no duplicate keys, not empty) and validate all of it.
+
+    The pipeline's view of the params must never differ from DVC's: a file DVC refuses is refused here.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8")
     except FileNotFoundError as err:
         raise ParamError(f"{path} not found: run from the project root") from err
+    except UnicodeDecodeError as err:
+        raise ParamError(f"{path} is not UTF-8 (byte {err.start}); save it as UTF-8") from err
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader: plain data only
+    except ParamError as err:
+        raise ParamError(f"{path}: {err}") from None
     except yaml.YAMLError as err:
         raise ParamError(f"{path} is not valid YAML: {err}") from err
+    if raw is None:
+        raise ParamError(f"{path} is empty; it must set the params (see the committed params.yaml)")
     return parse_params(raw, source=str(path))
 
 

@@ -200,6 +200,13 @@ def missing_note(summary: dict, audit: dict) -> str:
     if not summary.get("filled_values") and not summary.get("missing_values"):
         return "Missing values: none."
     parts = [f"{summary.get('filled_values', 0)} values filled (policy {summary.get('missing_policy')})"]
+    if summary.get("filled_values"):
+        graded = ", ".join(
+            f"{block} {counts.get('filled_targets_left_out', 0)}"
+            for block, counts in audit["missing"].items()
+            if block != "train"
+        )
+        parts.append(f"a filled value is never a scored target (windows left out for them: {graded})")
     if summary.get("missing_values"):
         windows = ", ".join(f"{block} {count}" for block, count in left_out.items() if count is not None)
         parts.append(f"{summary['missing_values']} left missing, never invented; windows left out for them: {windows}")

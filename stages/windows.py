@@ -251,6 +251,33 @@ def audit(
     }
 
 
+def check_blocks(target: np.ndarray, bounds: tuple[int, int], name: str) -> None:
+    """Refuse, before any training, a valid or test block where repeating the last value makes no error.
+
+    rel_mae divides by persistence's error; on a flat block it would be a division by zero.
+    """
+    train_end, valid_end = bounds
+    for block, values in (("valid", target[train_end - 1 : valid_end]), ("test", target[valid_end - 1 :])):
+        known = values[np.isfinite(values)]
+        if known.size and known.min() == known.max():
+            raise DataError(
+                f"column '{name}' is flat in the {block} block (every value {known[0]:g}): repeating the last value "
+                "makes no error there, so rel_mae (MAE / persistence MAE) cannot mean anything; "
+                "change 'train_frac'/'valid_frac'/'test_frac' or trim the flat stretch"
+            )
+
+
+def check_finite(raw: np.ndarray, scaled: np.ndarray, scaler: Scaler, names: list[str]) -> None:
+    """Every known value must stay finite through scaling (values near 1e308 overflow), checked in float64."""
+    broken = (~np.isfinite(scaled) & np.isfinite(raw)).any(axis=0) | ~np.isfinite(scaler.center) | ~np.isfinite(scaler.scale)
+    if broken.any():
+        column = names[int(np.flatnonzero(broken)[0])]
+        raise DataError(
+            f"column '{column}': values too large to scale in float64 (largest magnitude "
+            f"{np.nanmax(np.abs(raw[:, int(np.flatnonzero(broken)[0])])):.3g}); rescale the column, e.g. to other units"
+        )
+
+
 def build_windows(
     timestamps: np.ndarray,
     target: np.ndarray,
@@ -258,6 +285,8 @@ def build_windows(
     names: list[str],
     params: Params,
     calendar_kind: str = "time_of_day",
+    season: int = 1,
+    filled_target: np.ndarray | None = None,
 ) -> tuple[dict[str, np.ndarray], Scaler, dict]:
     """Pure core of the stage: arrays per block, the fitted scaler and the audit.
 
@@ -274,10 +303,18 @@ def build_windows(
             f"leave a block without a whole window (window {spec.window} + horizon {spec.horizon}); "
             "use more data or lower 'window'/'horizon', or change the '*_frac' params"
         )
-    raw = np.column_stack([target, covariates])
+    raw = np.column_stack([target, covariates]).astype(np.float64)
+    if season >= train_end:
+        raise DataError(
+            f"param 'season' is {season} but the train block has {train_end} rows; MASE and the seasonal naive "
+            "need more than a season of training data: lower 'season' or use more data"
+        )
+    check_blocks(target, bounds, names[0])
     fit_rows = raw[:train_end] if params.scaler_fit == "train" else raw
-    scaler = fit_scaler(fit_rows, params.scaler)
-    scaled = scaler.transform(raw)
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaler = fit_scaler(fit_rows, params.scaler)
+        scaled = scaler.transform(raw)
+    check_finite(raw, scaled, scaler, names)
     channels = [{"name": names[0], "role": "target: past values inside the window"}]
     channels += [{"name": name, "role": "covariate: past values inside the window"} for name in names[1:]]
     features = scaled
@@ -294,6 +331,13 @@ def build_windows(
         calendar["note"] = f"{' and '.join(asked)} gave no input: {NO_CALENDAR}"
     missing = np.isnan(features).any(axis=1)
     starts = assign_windows(rows, spec, params, bounds, missing)
+    # A target the missing-value policy made up may feed inputs, but no metric may grade a forecast against it.
+    filled = np.zeros(rows, dtype=bool) if filled_target is None else filled_target.astype(bool)
+    filled_out = {}
+    for block in ("valid", "test"):
+        graded = ~filled[spec.target_rows(starts[block])].any(axis=1)
+        filled_out[block] = int((~graded).sum())
+        starts[block] = starts[block][graded]
     empty = [block for block in BLOCKS if not starts[block].size]
     if empty:
         raise DataError(
@@ -319,6 +363,8 @@ def build_windows(
             "windows_left_out": int(spec.starts_with_targets_in(lo, hi).size - starts[block].size)
             if params.shuffle != "before_split"
             else None,
+            "filled_targets_left_out": filled_out.get(block, 0),
+            "filled_values": int(filled[lo:hi].sum()),
         }
         for block, lo, hi in zip(BLOCKS, edges[:-1], edges[1:], strict=True)
     }
@@ -331,10 +377,17 @@ def main() -> None:
     params = load_params()
     series = load_arrays(SERIES_FILE)
     names = [str(series["target_name"]), *(str(name) for name in series["covariate_names"])]
-    arrays, scaler, report = build_windows(
-        series["timestamps"], series["target"], series["covariates"], names, params, str(series["calendar_kind"])
-    )
     train_end = split_rows(len(series["target"]), params)[0]
+    arrays, scaler, report = build_windows(
+        series.get("wall_times", series["timestamps"]),  # the calendar follows the wall clock the file states
+        series["target"],
+        series["covariates"],
+        names,
+        params,
+        str(series["calendar_kind"]),
+        int(series["season"]),
+        series.get("filled_target"),
+    )
     fit_rows = (0, train_end - 1) if params.scaler_fit == "train" else (0, len(series["target"]) - 1)
     save_arrays(ARRAYS_FILE, **arrays)
     write_json(SCALER_FILE, scaler.to_dict(names, fit_rows))

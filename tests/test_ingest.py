@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
-from stages import ingest
+from stages import ingest, windows
 from stages.common import load_arrays, run_stage
 
 GOOD_ROWS = [f"2014-01-01T{h:02d}:{m:02d}:00,{4 + 0.1 * h + 0.01 * m:.3f},{15 + h / 10:.1f}" for h in range(6) for m in (0, 30)]
@@ -79,12 +81,12 @@ CASES = {
     ),
     "gap longer than max_gap": (
         csv_text(GOOD_ROWS[:2] + GOOD_ROWS[6:]),
-        {"missing": "interpolate", "max_gap": 2},
+        {"missing": "interpolate", "max_gap": 2, "max_fill_share": 1.0},
         "a gap of 4 missing steps from 2014-01-01T01:00:00, longer than param 'max_gap' (2)",
     ),
     "gap at the start under ffill": (
         csv_text(["2014-01-01T00:00:00,NA,15"] + GOOD_ROWS[1:]),
-        {"missing": "ffill"},
+        {"missing": "ffill", "max_fill_share": 1.0},
         "starts or ends with missing values, which 'ffill' cannot fill",
     ),
     "infinite values": (
@@ -119,7 +121,110 @@ CASES = {
         "params.yaml: unknown param 'learning_rate'; did you mean 'lr'?",
     ),
     "param read as text": (csv_text(GOOD_ROWS), {"lr": "1e-4"}, "YAML reads '1e-4' as a string"),
+    "target column named twice": (
+        csv_text(GOOD_ROWS, "timestamp,demand_gw,demand_gw"),
+        {},
+        "the header names column 'demand_gw' twice",
+    ),
+    "row with fewer fields": (
+        csv_text([*GOOD_ROWS[:3], "2014-01-01T01:30:00,4.5", *GOOD_ROWS[4:]]),
+        {},
+        "line 5 has fewer fields than the header",
+    ),
+    "filling more than max_fill_share": (
+        csv_text([row for i, row in enumerate(GOOD_ROWS) if i not in (3, 5, 7)]),
+        {"missing": "interpolate"},
+        "column 'demand_gw': 'interpolate' would make up 25.0% of its values (3 of 12), more than param 'max_fill_share' (5%)",
+    ),
+    "thousands separators": (
+        csv_text([*GOOD_ROWS[:2], '2014-01-01T01:00:00,"4,100.5",15', *GOOD_ROWS[3:]]),
+        {},
+        "has non-numeric values at line 4: '4,100.5' (thousands separators? set param 'thousands' to ',')",
+    ),
+    "decimal commas already set": (
+        csv_text(
+            [r.replace(",", ";").replace(".", ",") for r in GOOD_ROWS[:2]] + ["2014-01-01T01:00:00;abc;15"],
+            "timestamp;demand_gw;temperature_c",
+        ),
+        {"csv_sep": ";", "decimal": ","},
+        "has non-numeric values at line 4: 'abc'\n",
+    ),
+    "row with more fields": (
+        csv_text([*GOOD_ROWS[:3], "2014-01-01T01:30:00,4.5,15,99", *GOOD_ROWS[4:]]),
+        {},
+        "line 5",
+    ),
+    "gzip that is broken": (b"\x1f\x8b\x08\x00" + b"garbage" * 5, {}, "a gzip file that cannot be decompressed"),
+    "a PDF": (b"%PDF-1.7\n" + b"x" * 100, {}, "this is a PDF document, not a CSV"),
+    "zip or xlsx": (b"PK\x03\x04" + b"\x00" * 40, {}, "input.csv: this is a zip archive (an .xlsx workbook is one)"),
+    "binary file": (bytes(range(256)) * 4, {}, "input.csv: binary data (NUL bytes), not a CSV text file"),
+    "zone-aware and naive timestamps mixed": (
+        csv_text([GOOD_ROWS[0].replace(":00,", ":00+10:00,", 1), *GOOD_ROWS[1:]]),
+        {},
+        "mixes timestamps with a zone offset (first at line 2) and without one (first at line 3)",
+    ),
 }
+
+
+def _rows(values: np.ndarray) -> list[str]:
+    """Half-hourly rows of the given target values, with a covariate."""
+    stamps = pd.date_range("2014-01-01", periods=len(values), freq="30min").strftime("%Y-%m-%dT%H:%M:%S")
+    return [f"{stamp},{'' if np.isnan(value) else repr(float(value))},15" for stamp, value in zip(stamps, values, strict=True)]
+
+
+WAVE = 5 + np.sin(np.arange(400) / 7.0)
+FLAT_TAIL = np.concatenate([WAVE[:339], np.full(61, 2.0)])
+# Params files as their bytes, and other inputs that only the windows stage can judge (it runs before any training).
+MORE_CASES = {
+    "params.yaml with a key twice": (
+        csv_text(GOOD_ROWS),
+        b"data_path: input.csv\nlr: 0.1\nlr: 0.2\n",
+        "param 'lr' is given twice (line 3)",
+    ),
+    "params.yaml empty": (csv_text(GOOD_ROWS), b"", "params.yaml is empty"),
+    "params.yaml in latin-1": (
+        csv_text(GOOD_ROWS),
+        "data_path: input.csv\ntarget_column: d\u00e9bit\n".encode("latin-1"),
+        "not UTF-8",
+    ),
+    "params.yaml not YAML": (csv_text(GOOD_ROWS), b"data_path: [input.csv\n", "params.yaml is not valid YAML"),
+    "seed too large for three members": (csv_text(GOOD_ROWS), {"seed": 2**32 - 2, "members": 3}, "above 4294967295"),
+    "thousands equal to decimal": (csv_text(GOOD_ROWS), {"thousands": "."}, "'thousands' and 'decimal' are both '.'"),
+    "max_fill_share above 1": (csv_text(GOOD_ROWS), {"max_fill_share": 1.5}, "param 'max_fill_share' is 1.5; it must be <= 1"),
+    "freq not a frequency": (
+        csv_text(GOOD_ROWS),
+        {"freq": "fortnightly"},
+        "param 'freq': 'fortnightly' is not a pandas frequency",
+    ),
+    "freq disagreeing with the data": (
+        csv_text(GOOD_ROWS),
+        {"freq": "1h"},
+        "param 'freq' is 1h but column 'timestamp' steps every",
+    ),
+    "season neither a number nor auto": (csv_text(GOOD_ROWS), {"season": "daily"}, "param 'season'"),
+    "unknown encoding": (csv_text(GOOD_ROWS), {"encoding": "klingon"}, "param 'encoding': unknown encoding 'klingon'"),
+    "unknown missing policy": (csv_text(GOOD_ROWS), {"missing": "guess"}, "param 'missing' is 'guess'; choose one of skip"),
+    "flat test block": ((csv_text(_rows(FLAT_TAIL)), {"covariates": [], "window": 24}), "windows", "flat in the test block"),
+    "values that overflow scaling": (
+        (csv_text(_rows(np.linspace(-1, 1, 400) * 1.7e308)), {"covariates": [], "window": 24}),
+        "windows",
+        "values too large to scale in float64",
+    ),
+    "season longer than the train block": (
+        (csv_text(_rows(WAVE)), {"covariates": [], "window": 24, "season": 336}),
+        "windows",
+        "param 'season' is 336 but the train block has 280 rows",
+    ),
+    "a valid block with no complete window": (
+        (csv_text(_rows(np.where(np.arange(400) % 20 == 0, np.nan, WAVE))), {"covariates": [], "window": 24}),
+        "windows",
+        "block has no window of 25 rows without a missing value",
+    ),
+}
+
+
+def _one_error_line(err: str) -> None:
+    assert "Traceback" not in err and err.count("error:") == 1 and err.strip().startswith("error:"), err
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -130,6 +235,91 @@ def test_bad_input_is_refused_clearly_with_no_output(
     code, err = run_ingest(tmp_path, monkeypatch, capsys, content, **params)
     assert code == 2
     assert message in err, err
+    _one_error_line(err)
+
+
+@pytest.mark.parametrize("case", list(MORE_CASES))
+def test_more_bad_input_is_refused_before_any_training(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    first, second, message = MORE_CASES[case]
+    if second == "windows":  # ingest accepts it; the windows stage, still before training, must refuse it
+        content, params = first
+        code, err = run_ingest(tmp_path, monkeypatch, capsys, content, **params)
+        assert code == 0, err
+        try:
+            run_stage(windows.main)
+            code = 0
+        except SystemExit as stop:
+            code = int(stop.code)
+        err = capsys.readouterr().err
+        assert not list((tmp_path / "data" / "windows").glob("*")), "the failing stage left output"
+    elif isinstance(second, bytes):
+        monkeypatch.chdir(tmp_path)
+        (tmp_path / "input.csv").write_text(first)
+        (tmp_path / "params.yaml").write_bytes(second)
+        try:
+            run_stage(ingest.main)
+            code = 0
+        except SystemExit as stop:
+            code = int(stop.code)
+        err = capsys.readouterr().err
+        assert not ingest.SERIES_FILE.exists()
+    else:
+        code, err = run_ingest(tmp_path, monkeypatch, capsys, first, **second)
+    assert code == 2, err
+    assert message in err, err
+    _one_error_line(err)
+
+
+def test_the_table_holds_at_least_45_inputs() -> None:
+    assert len(CASES) + len(MORE_CASES) >= 45
+
+
+def test_thousands_separators_are_read_with_the_param(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    rows = [f'{r.split(",")[0]},"1,{400 + i}.5",15' for i, r in enumerate(GOOD_ROWS)]
+    code, err = run_ingest(tmp_path, monkeypatch, capsys, csv_text(rows), thousands=",", covariates=[])
+    assert code == 0, err
+    np.testing.assert_allclose(load_arrays(ingest.SERIES_FILE)["target"][:2], [1400.5, 1401.5])
+
+
+def test_filled_target_values_are_recorded_for_windows_to_leave_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    rows = [row for i, row in enumerate(GOOD_ROWS) if i != 4]
+    code, err = run_ingest(tmp_path, monkeypatch, capsys, csv_text(rows), missing="interpolate", max_fill_share=0.1)
+    assert code == 0, err
+    assert np.flatnonzero(load_arrays(ingest.SERIES_FILE)["filled_target"]).tolist() == [4]
+
+
+def test_a_directory_is_named_as_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    (tmp_path / "folder").mkdir()
+    code, err = run_ingest(tmp_path, monkeypatch, capsys, None, data_path="folder")
+    assert code == 2 and "folder: is a directory, not a file (param 'data_path')" in err
+
+
+def test_gzip_is_read_directly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    code, err = run_ingest(tmp_path, monkeypatch, capsys, gzip.compress(csv_text(GOOD_ROWS).encode()))
+    assert code == 0, err
+    np.testing.assert_allclose(load_arrays(ingest.SERIES_FILE)["target"][:2], [4.0, 4.3])  # GOOD_ROWS: 4 + 0.01 * 30
+
+
+def test_offsets_that_change_at_a_daylight_saving_switch_are_one_utc_scale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """Europe/Berlin, 30 March 2014: 01:30+01:00 is followed by 03:00+02:00, half an hour later."""
+    stamps = ["2014-03-30T00:30:00+01:00", "2014-03-30T01:00:00+01:00", "2014-03-30T01:30:00+01:00"]
+    stamps += ["2014-03-30T03:00:00+02:00", "2014-03-30T03:30:00+02:00", "2014-03-30T04:00:00+02:00"]
+    rows = [f"{stamp},{4 + i / 10:.1f},15" for i, stamp in enumerate(stamps)]
+    code, err = run_ingest(tmp_path, monkeypatch, capsys, csv_text(rows))
+    assert code == 0, err
+    utc = load_arrays(ingest.SERIES_FILE)["timestamps"]
+    assert str(utc[0]) == "2014-03-29T23:30:00.000000000" and len(utc) == 6
+    assert set(np.diff(utc).astype("timedelta64[m]").astype(int)) == {30}
+    wall = load_arrays(ingest.SERIES_FILE)["wall_times"]  # what the calendar inputs read: the clock on the wall
+    assert [str(t)[11:16] for t in wall] == ["00:30", "01:00", "01:30", "03:00", "03:30", "04:00"]
 
 
 def test_bom_is_accepted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
@@ -163,7 +353,7 @@ def test_missing_values_are_filled_under_the_policy(
 ) -> None:
     # Rows 3 to 6 hold 4.4, 4.2, 4.5, 4.3: blank row 4 and drop row 5, leaving a gap of two between 4.4 and 4.3.
     rows = GOOD_ROWS[:4] + ["2014-01-01T02:00:00,,15"] + GOOD_ROWS[6:]
-    code, err = run_ingest(tmp_path, monkeypatch, capsys, csv_text(rows), missing=policy)
+    code, err = run_ingest(tmp_path, monkeypatch, capsys, csv_text(rows), missing=policy, max_fill_share=0.2)
     assert code == 0, err
     target = load_arrays(ingest.SERIES_FILE)["target"]
     assert len(target) == len(GOOD_ROWS)

@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
-from stages.params import ParamError, Params, as_dict, parse_params
+from stages.params import ParamError, Params, as_dict, load_params, parse_params
 
 
 def test_committed_params_are_valid_and_knobs_are_top_level(repo_params: Params) -> None:
@@ -77,3 +83,54 @@ def test_freq_and_season_default_to_auto_and_an_explicit_value_is_kept(repo_para
     assert (repo_params.freq, repo_params.season) == ("auto", "auto")
     assert parse_params({"season": "auto"}).season == "auto"
     assert parse_params({"season": 7, "freq": "W-FRI"}).season == 7
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"lr: 0.001\nlr: 0.002\n", "param 'lr' is given twice (line 2); keep one"),
+        (b"", "is empty"),
+        (b"# only a comment\n", "is empty"),
+        ("target_column: d\u00e9bit\n".encode("latin-1"), "is not UTF-8 (byte 16)"),
+    ],
+)
+def test_params_file_is_read_as_strictly_as_dvc(content: bytes, message: str, tmp_path: Path) -> None:
+    path = tmp_path / "params.yaml"
+    path.write_bytes(content)
+    with pytest.raises(ParamError, match=re.escape(message)):
+        load_params(path)
+
+
+def test_every_member_seed_must_fit_numpy_and_tensorflow() -> None:
+    with pytest.raises(ParamError, match="seeds run to 4294967297, above 4294967295"):
+        parse_params({"seed": 2**32 - 1, "members": 3})
+    assert parse_params({"seed": 2**32 - 3, "members": 3}).seed == 2**32 - 3
+
+
+PARAMS_FILES = {
+    "valid": (b"lr: 0.001\n", True),
+    "a key twice": (b"lr: 0.001\nlr: 0.002\n", False),
+    "empty": (b"", False),
+    "only a comment": (b"# nothing set\n", False),
+    "latin-1 bytes": ("target_column: d\u00e9bit\nlr: 0.001\n".encode("latin-1"), False),
+    "not YAML": (b"lr: [0.001\n", False),
+}
+
+
+def test_the_pipeline_accepts_exactly_the_params_files_dvc_accepts(tmp_path: Path) -> None:
+    """One reader's view of params.yaml must never differ from the other's."""
+    dvc = Path(sys.prefix) / "bin" / "dvc"
+    env = {**os.environ, "DVC_NO_ANALYTICS": "1"}
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run([str(dvc), "init", "-q"], cwd=tmp_path, check=True, env=env)
+    (tmp_path / "dvc.yaml").write_text("stages:\n  fit:\n    cmd: echo fit\n    params:\n      - lr\n")
+    for name, (content, accepted) in PARAMS_FILES.items():
+        (tmp_path / "params.yaml").write_bytes(content)
+        (tmp_path / "dvc.lock").unlink(missing_ok=True)
+        dvc_accepts = subprocess.run([str(dvc), "repro"], cwd=tmp_path, capture_output=True, env=env).returncode == 0
+        try:
+            load_params(tmp_path / "params.yaml")
+            pipeline_accepts = True
+        except ParamError:
+            pipeline_accepts = False
+        assert (pipeline_accepts, dvc_accepts) == (accepted, accepted), name

@@ -66,7 +66,10 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / name)
     head_of_bundled_csv(target / TINY["data_path"], 1500)
-    params = yaml.safe_load((target / "params.yaml").read_text())
+    # The committed values, not the working tree's: after `dvc exp apply` those may hold an experiment's values.
+    # Keys the working tree adds (a new param not yet committed) come along with their values.
+    committed = subprocess.run(["git", "show", "HEAD:params.yaml"], cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    params = {**yaml.safe_load((target / "params.yaml").read_text()), **yaml.safe_load(committed)}
     params.update(TINY)
     (target / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     git(target, "init", "-q", "-b", "main")

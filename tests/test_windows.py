@@ -222,6 +222,7 @@ def test_windows_stage_refuses_a_short_series_and_writes_nothing(
         target_name=np.array("y"),
         covariate_names=np.array([], dtype=str),
         calendar_kind=np.array("time_of_day"),
+        season=np.array(1),
     )
     with pytest.raises(SystemExit) as stop:
         run_stage(windows.main)
@@ -242,9 +243,42 @@ def test_missing_values_are_skipped_never_filled() -> None:
         assert np.isfinite(arrays[f"x_{block}"]).all() and np.isfinite(arrays[f"y_{block}"]).all()
         inputs_and_targets = arrays[f"rows_{block}"][:, :1] - np.arange(params.window + 1)
         assert not np.isin(inputs_and_targets, [100, 101, 450]).any()
-    assert report["missing"]["train"] == {"rows_with_a_missing_value": 2, "windows_left_out": 26}
-    assert report["missing"]["valid"] == {"rows_with_a_missing_value": 1, "windows_left_out": 25}
+    none_filled = {"filled_targets_left_out": 0, "filled_values": 0}
+    assert report["missing"]["train"] == {"rows_with_a_missing_value": 2, "windows_left_out": 26, **none_filled}
+    assert report["missing"]["valid"] == {"rows_with_a_missing_value": 1, "windows_left_out": 25, **none_filled}
     assert report["missing"]["test"]["windows_left_out"] == 0
     known = target[:420][np.isfinite(target[:420])]
     np.testing.assert_allclose(scaler.center[0], known.mean())
     np.testing.assert_allclose(scaler.scale[0], known.std())
+
+
+def _stamps(rows: int) -> np.ndarray:
+    return pd.date_range("2014-01-01", periods=rows, freq="30min").to_numpy()
+
+
+def test_cheap_refusals_come_before_any_training() -> None:
+    rows = 400
+    target = 5 + np.sin(np.arange(rows) / 7.0)
+    flat = target.copy()
+    flat[340:] = 2.0  # the test block (rows 340-399) and its origin: persistence makes no error
+    flat[339] = 2.0
+    with pytest.raises(DataError, match=r"flat in the test block \(every value 2\): repeating the last value makes no error"):
+        build_windows(_stamps(rows), flat, np.empty((rows, 0)), ["y"], small_params())
+    huge = np.column_stack([np.linspace(-1, 1, rows) * 1e308])
+    with pytest.raises(DataError, match="column 'big': values too large to scale in float64"):
+        build_windows(_stamps(rows), target, huge, ["y", "big"], small_params())
+    with pytest.raises(DataError, match="param 'season' is 336 but the train block has 280 rows"):
+        build_windows(_stamps(rows), target, np.empty((rows, 0)), ["y"], small_params(), season=336)
+
+
+def test_a_filled_value_is_never_a_scored_target() -> None:
+    rows = 600
+    target = 5 + np.sin(np.arange(rows) / 7.0)
+    filled = np.zeros(rows, dtype=bool)
+    filled[[450, 550]] = True  # one in valid (420-509), one in test (510-599): made up by interpolate
+    arrays, _, report = build_windows(_stamps(rows), target, np.empty((rows, 0)), ["y"], small_params(), filled_target=filled)
+    for block in ("valid", "test"):
+        assert not np.isin(arrays[f"rows_{block}"], [450, 550]).any()
+        assert report["missing"][block]["filled_targets_left_out"] == 1 and report["missing"][block]["filled_values"] == 1
+    inputs = arrays["rows_test"][:, :1] - np.arange(1, 25)
+    assert np.isin(inputs, [550]).any()  # still read as an input, where it only carries the past forward
