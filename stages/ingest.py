@@ -21,6 +21,7 @@ from pandas.tseries.frequencies import to_offset
 from stages.common import DataError, run_stage, save_arrays, write_json
 from stages.params import ParamError, Params, load_params
 from stages.paths import SERIES_FILE, SUMMARY_FILE
+from stages.split import BLOCKS, split_rows
 
 MISSING_MARKERS = {"", "na", "nan", "null", "none", "n/a", "-"}
 SHOWN_ROWS = 5
@@ -521,6 +522,12 @@ def load_series(params: Params) -> Series:
     )
 
 
+def filled_per_block(filled_target: np.ndarray, params: Params) -> dict[str, int]:
+    """How many target values the missing-value policy made up in each block (none of them is ever scored)."""
+    edges = (0, *split_rows(len(filled_target), params), len(filled_target))
+    return {block: int(filled_target[lo:hi].sum()) for block, lo, hi in zip(BLOCKS, edges[:-1], edges[1:], strict=True)}
+
+
 def main() -> None:
     params = load_params()
     series = load_series(params)
@@ -545,6 +552,7 @@ def main() -> None:
         "start": _when(series.timestamps, 0),
         "end": _when(series.timestamps, -1),
         "filled_values": series.filled,
+        "filled_targets_per_block": filled_per_block(series.filled_target, params),
         "missing_values": series.missing,
         "missing_policy": params.missing,
         "freq": spacing.alias,

@@ -292,6 +292,8 @@ def test_filled_target_values_are_recorded_for_windows_to_leave_out(
     code, err = run_ingest(tmp_path, monkeypatch, capsys, csv_text(rows), missing="interpolate", max_fill_share=0.1)
     assert code == 0, err
     assert np.flatnonzero(load_arrays(ingest.SERIES_FILE)["filled_target"]).tolist() == [4]
+    summary = yaml.safe_load((tmp_path / ingest.SUMMARY_FILE).read_text())
+    assert summary["filled_values"] == 1 and summary["filled_targets_per_block"] == {"train": 1, "valid": 0, "test": 0}
 
 
 def test_a_directory_is_named_as_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
