@@ -33,7 +33,7 @@ from stages.paths import (
     STATISTICAL_SUMMARY_FILE,
 )
 from stages.scaling import Scaler
-from stages.selection import selection_summary
+from stages.selection import methods, selection_summary
 from stages.split import split_rows
 
 quiet_tensorflow()
@@ -216,7 +216,7 @@ def gather_evidence(
         seed_fingerprints=tuple(effective["training"]["seed_fingerprints"]),
         rows_in_time_order=test_view["in_time_order"],
         params=used,
-        valid_mae={name: scores["mae"] for name, scores in valid_metrics.items() if isinstance(scores, dict)},
+        valid_mae={name: scores["mae"] for name, scores in methods(valid_metrics).items()},
         selected=selected,
         train_block=series["target"][:train_end],
         valid_persistence_rmse=valid_metrics["persistence"]["rmse"],

@@ -34,7 +34,7 @@ from stages.paths import (
     SUMMARY_FILE,
     WEEK_IMAGE,
 )
-from stages.selection import NETWORK
+from stages.selection import NETWORK, best_baseline
 
 BASELINES = (*SIMPLE_BASELINES, *STATISTICAL_BASELINES)
 METHODS = (NETWORK, *BASELINES)
@@ -179,7 +179,7 @@ def verdict(test: dict) -> str:
     """One sentence on where the network stands against the best baseline on test."""
     model = test[NETWORK]
     baselines = [m for m in BASELINES if m in test]
-    best = min(baselines, key=lambda m: test[m]["mae"])
+    best = best_baseline(test)
     rivals = [m for m in baselines if test[m]["mae"] <= model["mae"] or test[m]["rmse"] <= model["rmse"]]
     rel = model["rel_mae"]
     if not rivals:

@@ -16,7 +16,7 @@ from stages.statistical_baselines import bridge_gaps, fit_all
 def main() -> None:
     params = load_params()
     series = load_arrays(SERIES_FILE)
-    target = series["target"]
+    target, bridged = bridge_gaps(series["target"])
     train_end = split_rows(len(target), params)[0]
     seasons = tuple(int(s) for s in series["seasons"])
     fitted = fit_all(target, train_end, int(series["season"]), seasons, params.horizon)
@@ -27,7 +27,7 @@ def main() -> None:
             "fit_rows": [0, train_end - 1],
             "season": int(series["season"]),
             "seasons": list(seasons),
-            "missing_values_bridged_for_state_updates": bridge_gaps(target)[1],
+            "missing_values_bridged_for_state_updates": bridged,
             "methods": {f.name: {"model": f.description, "skipped": f.skipped} for f in fitted},
         },
     )

@@ -146,8 +146,10 @@ def bridge_gaps(series: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 def fit_all(series: np.ndarray, train_end: int, season: int, seasons: tuple[int, ...], horizon: int = 1) -> list[Fitted]:
-    """Every statistical baseline, fit on ``series[:train_end]``; one that cannot be fit is skipped with the reason."""
-    series, _ = bridge_gaps(series)
+    """Every statistical baseline, fit on ``series[:train_end]``; one that cannot be fit is skipped with the reason.
+
+    ``series`` has no missing value (see :func:`bridge_gaps`).
+    """
     runners: dict[str, Callable[[], tuple[np.ndarray, str]]] = {
         "ets": lambda: ets_forecasts(series, train_end, season),
         "theta": lambda: theta_forecasts(series, train_end, season),

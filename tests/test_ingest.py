@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,16 @@ GOOD_ROWS = [f"2014-01-01T{h:02d}:{m:02d}:00,{4 + 0.1 * h + 0.01 * m:.3f},{15 + 
 HEADER = "timestamp,demand_gw,temperature_c"
 
 
+def exit_code(main: Callable[[], None], capsys: pytest.CaptureFixture) -> tuple[int, str]:
+    """Run a stage's entry point as its ``__main__`` does; return the exit code and what it printed to stderr."""
+    try:
+        run_stage(main)
+        code = 0
+    except SystemExit as stop:
+        code = int(stop.code)
+    return code, capsys.readouterr().err
+
+
 def run_ingest(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, content: str | bytes | None, **params: object
 ) -> tuple[int, str]:
@@ -26,12 +37,7 @@ def run_ingest(
         data = content if isinstance(content, bytes) else content.encode("utf-8")
         (tmp_path / "input.csv").write_bytes(data)
     (tmp_path / "params.yaml").write_text(yaml.safe_dump({"data_path": "input.csv", **params}))
-    try:
-        run_stage(ingest.main)
-        code = 0
-    except SystemExit as stop:
-        code = int(stop.code)
-    err = capsys.readouterr().err
+    code, err = exit_code(ingest.main, capsys)
     if code:
         assert not ingest.SERIES_FILE.exists() and not ingest.SUMMARY_FILE.exists()
         assert not list(tmp_path.glob("data/interim/.*")), "a temporary file was left behind"
@@ -247,23 +253,13 @@ def test_more_bad_input_is_refused_before_any_training(
         content, params = first
         code, err = run_ingest(tmp_path, monkeypatch, capsys, content, **params)
         assert code == 0, err
-        try:
-            run_stage(windows.main)
-            code = 0
-        except SystemExit as stop:
-            code = int(stop.code)
-        err = capsys.readouterr().err
+        code, err = exit_code(windows.main, capsys)
         assert not list((tmp_path / "data" / "windows").glob("*")), "the failing stage left output"
     elif isinstance(second, bytes):
         monkeypatch.chdir(tmp_path)
         (tmp_path / "input.csv").write_text(first)
         (tmp_path / "params.yaml").write_bytes(second)
-        try:
-            run_stage(ingest.main)
-            code = 0
-        except SystemExit as stop:
-            code = int(stop.code)
-        err = capsys.readouterr().err
+        code, err = exit_code(ingest.main, capsys)
         assert not ingest.SERIES_FILE.exists()
     else:
         code, err = run_ingest(tmp_path, monkeypatch, capsys, first, **second)
