@@ -23,6 +23,7 @@ NETWORK, DATA, PIPELINE = "network", "data", "pipeline"
 PREDICTABLE_MARGIN = 0.03  # a method must beat persistence on valid MAE by this share for the series to count as predictable
 NEAR_PERSISTENCE = 0.05  # on an unpredictable series, a network this close to persistence's MAE is doing the honest thing
 LJUNG_BOX_LAGS = 10
+COVERAGE_TOLERANCE = 0.03  # an interval's test coverage may miss its level by this much before it is flagged
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class Evidence:
     selected: str = "model"  # the method with the lowest valid MAE
     train_block: np.ndarray | None = None  # the train rows' target values in time order, original units
     valid_persistence_rmse: float | None = None  # persistence's RMSE on the valid block, where the logged loss was measured
+    interval_coverage: dict[str, float] = field(default_factory=dict)  # the network's test coverage per level ("95": 0.94)
 
     def test_mae(self, name: str) -> float:
         return float(np.mean(np.abs(self.actual - self.forecasts[name])))
@@ -528,6 +530,32 @@ def check_predictability(evidence: Evidence) -> Check:
     )
 
 
+def check_interval_coverage(evidence: Evidence) -> Check:
+    """Do the network's prediction intervals, calibrated on valid, hold their level on test?"""
+    misses = {key: coverage - float(key) / 100 for key, coverage in evidence.interval_coverage.items()}
+    worst = max(misses, key=lambda key: abs(misses[key]), default=None)
+    value = abs(misses[worst]) if worst else 0.0
+    missed = value > COVERAGE_TOLERANCE
+    if worst is None:
+        explanation = "No prediction intervals were computed."
+    else:
+        found = ", ".join(f"{key} %: {coverage:.1%}" for key, coverage in evidence.interval_coverage.items())
+        explanation = f"Test coverage of the split-conformal intervals calibrated on valid: {found}. " + (
+            "The valid block's errors do not describe the test block's (the series changed, or valid is too short), "
+            "so the intervals cannot be trusted at their stated level."
+            if missed
+            else "They hold their levels."
+        )
+    return Check(
+        "interval_coverage",
+        value,
+        f"<= {COVERAGE_TOLERANCE:.2f} away from each level",
+        _verdict(False, missed),
+        explanation,
+        details={"coverage": evidence.interval_coverage},
+    )
+
+
 CHECKS = (
     check_leakage,
     check_better_than_copying,
@@ -540,6 +568,7 @@ CHECKS = (
     check_out_of_range,
     check_order_and_seeding,
     check_predictability,
+    check_interval_coverage,
 )
 
 

@@ -1,8 +1,10 @@
-"""Stage evaluate: the model and every baseline, on the same target points, in original units.
+"""Stage evaluate: the model and every baseline, on the same origins and lead times, in original units.
 
 Predictions are put back in time order and inverse-transformed before any metric, so
 the numbers say how far off the forecast is in the series' own units (here GW), and
-``rel_mae`` says how it compares with simply repeating the last value.
+``rel_mae`` says how it compares with simply repeating the last value. On top of the point
+scores: errors per lead time, split-conformal intervals calibrated on valid, and whether the
+network's difference from the best baseline on test is more than chance (Diebold-Mariano).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pandas as pd
 from stages import baselines
 from stages.common import atomic_path, load_arrays, quiet_tensorflow, read_json, run_stage, write_json
 from stages.diagnostics import Evidence, diagnostics_summary, run_checks
+from stages.intervals import interval, interval_summary
 from stages.metrics import all_metrics, seasonal_naive_scale
 from stages.model import model_inputs
 from stages.params import Params, load_params, parse_params
@@ -24,6 +27,7 @@ from stages.paths import (
     DIAGNOSTICS_FILE,
     EFFECTIVE_PARAMS_FILE,
     HISTORY_DIR,
+    LEADS_FILE,
     METRICS_FILE,
     MODEL_FILE,
     PREDICTIONS_FILE,
@@ -33,7 +37,8 @@ from stages.paths import (
     STATISTICAL_SUMMARY_FILE,
 )
 from stages.scaling import Scaler
-from stages.selection import methods, selection_summary
+from stages.selection import NETWORK, methods, selection_summary
+from stages.significance import block_bootstrap_ratio, compare, default_block, diebold_mariano
 from stages.split import split_rows
 
 quiet_tensorflow()
@@ -80,7 +85,7 @@ def forecasts_for_block(
 ) -> dict[str, np.ndarray]:
     """Every method's forecast in original units, keyed by method name, model first.
 
-    ``statistical`` holds each statistical baseline's one-step forecast of every row of the series.
+    ``statistical`` holds each statistical baseline's forecasts by origin row: (rows, horizon).
     """
     window = inputs["window"]
     linear_forecast = baselines.predict_linear_autoregression(linear_ar, inputs)
@@ -92,7 +97,8 @@ def forecasts_for_block(
         "drift": baselines.drift(series, rows, params.window),
         "linear_ar": to_original_units(linear_forecast, window, scaler, params.target),
     }
-    return forecasts | {name: forecast[rows] for name, forecast in statistical.items()}
+    origins = rows[:, 0] - 1
+    return forecasts | {name: forecast[origins, : rows.shape[1]] for name, forecast in statistical.items()}
 
 
 def score(forecasts: dict[str, np.ndarray], actual: np.ndarray, mase_scale: float) -> dict[str, dict[str, float]]:
@@ -108,20 +114,108 @@ def time_labels(timestamps: np.ndarray) -> np.ndarray:
 
 
 def predictions_table(
-    timestamps: np.ndarray, rows: np.ndarray, actual: np.ndarray, forecasts: dict[str, np.ndarray]
+    timestamps: np.ndarray,
+    rows: np.ndarray,
+    actual: np.ndarray,
+    forecasts: dict[str, np.ndarray],
+    bounds: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> pd.DataFrame:
-    """One line per target point, in time order: timestamp, steps ahead, actual, each method."""
-    steps = np.broadcast_to(np.arange(1, rows.shape[1] + 1), rows.shape)
+    """One line per target point: origin, target timestamp, lead, actual, each method, then interval bounds.
+
+    Sorted by lead, then time, so the first lead reads as one time series.
+    """
+    leads = np.broadcast_to(np.arange(1, rows.shape[1] + 1), rows.shape)
+    origins = np.broadcast_to(rows[:, :1] - 1, rows.shape)
     table = pd.DataFrame(
         {
+            "origin": time_labels(timestamps[origins.ravel()]),
             "timestamp": time_labels(timestamps[rows.ravel()]),
-            "step": steps.ravel(),
+            "lead": leads.ravel(),
             "actual": actual.ravel(),
         }
     )
     for name, forecast in forecasts.items():
         table[name] = forecast.ravel()
-    return table.sort_values(["step", "timestamp"], kind="stable").reset_index(drop=True)
+    for name, (lower, upper) in (bounds or {}).items():
+        table[f"{name}_lower"], table[f"{name}_upper"] = lower.ravel(), upper.ravel()
+    return table.sort_values(["lead", "timestamp"], kind="stable").reset_index(drop=True)
+
+
+def lead_table(actual: np.ndarray, forecasts: dict[str, np.ndarray]) -> pd.DataFrame:
+    """MAE, RMSE and rel_mae of every method at each lead time (one row per lead)."""
+    table = pd.DataFrame({"lead": np.arange(1, actual.shape[1] + 1)})
+    persistence = np.abs(actual - forecasts["persistence"]).mean(axis=0)
+    for name, forecast in forecasts.items():
+        errors = actual - forecast
+        table[f"{name}_mae"] = np.abs(errors).mean(axis=0)
+        table[f"{name}_rmse"] = np.sqrt((errors**2).mean(axis=0))
+        table[f"{name}_rel_mae"] = np.abs(errors).mean(axis=0) / persistence
+    return table
+
+
+def _test_result(model_loss: np.ndarray, rival_loss: np.ndarray, horizon: int) -> dict:
+    result = diebold_mariano(model_loss, rival_loss, horizon)
+    return {
+        "statistic": result.statistic,
+        "p_value": result.p_value,
+        "verdict": compare(model_loss, rival_loss, horizon),
+    }
+
+
+def significance(actual: np.ndarray, forecasts: dict[str, np.ndarray], rival: str, seed: int) -> tuple[dict, pd.DataFrame]:
+    """Is the network's difference from ``rival`` on this block more than chance, and how sure is its rel_mae?
+
+    Diebold-Mariano with the Harvey-Leybourne-Newbold correction on each origin's loss
+    averaged over the lead times (errors of forecasts H steps ahead overlap, so the variance
+    allows autocorrelation up to lag H-1), on absolute and on squared errors; then per lead
+    time, lead h with lags up to h-1. The rel_mae interval is a circular block bootstrap over
+    origins. Origins are taken as consecutive where windows were left out.
+    """
+    horizon = actual.shape[1]
+    errors = {name: actual - forecasts[name] for name in (NETWORK, rival, "persistence")}
+    absolute = {name: np.abs(error) for name, error in errors.items()}
+    squared = {name: error**2 for name, error in errors.items()}
+    model_abs, persistence_abs = absolute[NETWORK].mean(axis=1), absolute["persistence"].mean(axis=1)
+    block = default_block(len(model_abs), horizon)
+    low, high = block_bootstrap_ratio(model_abs, persistence_abs, block, level=0.95, seed=seed)
+    summary = {
+        "rival": rival,
+        "absolute": _test_result(model_abs, absolute[rival].mean(axis=1), horizon),
+        "squared": _test_result(squared[NETWORK].mean(axis=1), squared[rival].mean(axis=1), horizon),
+        "model_rel_mae_95": {"low": low, "high": high, "block": block},
+    }
+    by_lead = pd.DataFrame(
+        {
+            "dm_p_absolute": [
+                diebold_mariano(absolute[NETWORK][:, lead], absolute[rival][:, lead], lead + 1).p_value for lead in range(horizon)
+            ],
+            "dm_p_squared": [
+                diebold_mariano(squared[NETWORK][:, lead], squared[rival][:, lead], lead + 1).p_value for lead in range(horizon)
+            ],
+        }
+    )
+    return summary, by_lead
+
+
+def prediction_intervals(
+    valid: tuple[np.ndarray, dict[str, np.ndarray]],
+    test: tuple[np.ndarray, dict[str, np.ndarray]],
+    names: tuple[str, ...],
+    levels: tuple[float, ...],
+) -> tuple[dict, dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """Split-conformal intervals per lead from valid residuals: test coverage and width, and the model's test bounds."""
+    (valid_actual, valid_forecasts), (test_actual, test_forecasts) = valid, test
+    summary = {}
+    for name in names:
+        per_level = interval_summary(valid_actual, valid_forecasts[name], test_actual, test_forecasts[name], levels)
+        summary[name] = {key: {"coverage": stats["coverage"], "width": stats["width"]} for key, stats in per_level.items()}
+        if name == NETWORK:
+            bounds = {
+                f"{NETWORK}_{key}": interval(test_forecasts[name], np.asarray(stats["radius_by_lead"]))
+                for key, stats in per_level.items()
+            }
+            by_lead = {f"{NETWORK}_coverage_{key}": stats["coverage_by_lead"] for key, stats in per_level.items()}
+    return summary | {"by_lead": by_lead}, bounds
 
 
 def read_history(history_dir: Path) -> dict[str, list[float]]:
@@ -139,15 +233,15 @@ def weight_norms(model: keras.Model) -> dict[str, float]:
 
 def evaluate(
     model: keras.Model, arrays: dict, series: dict, statistical: dict[str, np.ndarray], scaler: Scaler, params: Params
-) -> tuple[dict, pd.DataFrame, dict]:
-    """Metrics for every method and block, the test predictions table, and the forecasts diagnostics read."""
+) -> tuple[dict, pd.DataFrame, pd.DataFrame, dict]:
+    """Metrics for every method and block, the test predictions and per-lead tables, and what diagnostics read."""
     target = series["target"]
     season = int(series["season"])
     train_end = split_rows(len(target), params)[0]
     mase_scale = seasonal_naive_scale(target[:train_end], season)
     linear_ar = baselines.fit_linear_autoregression(model_inputs(arrays, "train"), arrays["y_train"], params.ridge_alpha)
-    metrics: dict = {"mase_scale": mase_scale, "season": season}
-    table, test_view = None, {}
+    metrics: dict = {"mase_scale": mase_scale, "season": season, "horizon": params.horizon}
+    scored: dict[str, tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]] = {}
     for block in EVALUATED_BLOCKS:
         inputs, y, rows, left_out = in_time_order(arrays, block, season)
         raw_forecast = model.predict(inputs, batch_size=1024, verbose=0)
@@ -165,15 +259,24 @@ def evaluate(
         metrics[block]["points"] = int(actual.size)
         metrics[block]["windows_without_a_season_of_history"] = left_out
         metrics[block]["windows_without_every_forecast"] = int((~usable).sum())
-        if block == "test":
-            table = predictions_table(series["timestamps"], rows, actual, forecasts)
-            test_view = {
-                "actual": actual[:, 0],
-                "forecasts": {k: v[:, 0] for k, v in forecasts.items()},
-                "in_time_order": bool(np.all(np.diff(rows[:, 0]) > 0)),
-            }
+        scored[block] = (rows, actual, forecasts)
     metrics["selected"] = selection_summary(metrics)
-    return metrics, table, test_view
+    rival = metrics["selected"]["best_baseline"]["valid"]  # chosen on valid, like everything the test block judges
+    rows, actual, forecasts = scored["test"]
+    metrics["significance"], significance_by_lead = significance(actual, forecasts, rival, params.seed)
+    metrics["intervals"], bounds = prediction_intervals(
+        scored["valid"][1:], scored["test"][1:], (NETWORK, rival), params.interval_levels
+    )
+    leads = pd.concat(
+        [lead_table(actual, forecasts), significance_by_lead, pd.DataFrame(metrics["intervals"].pop("by_lead"))], axis=1
+    )
+    table = predictions_table(series["timestamps"], rows, actual, forecasts, bounds)
+    test_view = {
+        "actual": actual[:, 0],
+        "forecasts": {k: v[:, 0] for k, v in forecasts.items()},
+        "in_time_order": bool(np.all(np.diff(rows[:, 0]) > 0)),
+    }
+    return metrics, table, leads, test_view
 
 
 def gather_evidence(
@@ -187,6 +290,7 @@ def gather_evidence(
     history: dict,
     valid_metrics: dict,
     selected: str,
+    interval_coverage: dict[str, float],
 ) -> Evidence:
     """Collect what the diagnostics read; inference-mode losses are computed here."""
     train_scores = model.evaluate(model_inputs(arrays, "train"), arrays["y_train"], batch_size=1024, verbose=0, return_dict=True)
@@ -220,6 +324,7 @@ def gather_evidence(
         selected=selected,
         train_block=series["target"][:train_end],
         valid_persistence_rmse=valid_metrics["persistence"]["rmse"],
+        interval_coverage=interval_coverage,
     )
 
 
@@ -230,7 +335,7 @@ def main() -> None:
     scaler = Scaler.from_dict(read_json(SCALER_FILE))
     model = keras.saving.load_model(MODEL_FILE, safe_mode=True)
     statistical = load_arrays(STATISTICAL_FILE)
-    metrics, table, test_view = evaluate(model, arrays, series, statistical, scaler, params)
+    metrics, table, leads, test_view = evaluate(model, arrays, series, statistical, scaler, params)
     metrics["skipped"] = {
         name: method["skipped"] for name, method in read_json(STATISTICAL_SUMMARY_FILE)["methods"].items() if method["skipped"]
     }
@@ -245,16 +350,20 @@ def main() -> None:
         read_history(HISTORY_DIR),
         metrics["valid"],
         metrics["selected"]["method"],
+        {key: stats["coverage"] for key, stats in metrics["intervals"][NETWORK].items()},
     )
     diagnostics = diagnostics_summary(run_checks(evidence), metrics["selected"]["method"])
     write_json(METRICS_FILE, metrics)
     write_json(DIAGNOSTICS_FILE, diagnostics)
     with atomic_path(PREDICTIONS_FILE) as tmp:
         table.to_csv(tmp, index=False, float_format="%.6f")
-    test, selected = metrics["test"], metrics["selected"]
+    with atomic_path(LEADS_FILE) as tmp:
+        leads.to_csv(tmp, index=False, float_format="%.6g")
+    test, selected, tested = metrics["test"], metrics["selected"], metrics["significance"]
     print(
         f"evaluate: test MAE model {test['model']['mae']:.4f} vs persistence {test['persistence']['mae']:.4f} "
-        f"(rel_mae {test['model']['rel_mae']:.3f}); selected on valid: {selected['method']} "
+        f"(rel_mae {test['model']['rel_mae']:.3f}); the network is {tested['absolute']['verdict']} {tested['rival']} "
+        f"(Diebold-Mariano p = {tested['absolute']['p_value']:.3g}); selected on valid: {selected['method']} "
         f"(test rel_mae {selected['test']['rel_mae']:.3f}); "
         f"diagnostics: {diagnostics['problems']} problems, {diagnostics['warnings']} warnings"
     )

@@ -113,6 +113,7 @@ class Params:
     # evaluate
     season: int | str = "auto"
     ridge_alpha: float = 1.0
+    interval_levels: tuple[float, ...] = (0.8, 0.95)
 
     def layer_activations(self) -> tuple[str, ...]:
         """One activation per recurrent layer: a single name applies to all."""
@@ -197,6 +198,9 @@ RULES: dict[str, _Rule] = {
         hint="steps per seasonal cycle, or 'auto' for the spacing's own: 48 half-hourly, 7 daily, 12 monthly",
     ),
     "ridge_alpha": _Rule(float, low=0),
+    "interval_levels": _Rule(
+        float, low=0, high=1, low_open=True, high_open=True, sequence=True, hint="coverage levels as fractions, e.g. [0.8, 0.95]"
+    ),
 }
 
 
@@ -259,9 +263,15 @@ def _coerce_with(key: str, value: Any, rule: _Rule) -> Any:
             items = []
         else:
             items = value if isinstance(value, list) else [value]
-        if key == "activation" and not items:
-            raise ParamError("param 'activation' needs at least one activation name")
-        return tuple(_coerce_scalar(key, item, rule) for item in items)
+        if key in ("activation", "interval_levels") and not items:
+            raise ParamError(f"param '{key}' needs at least one value")
+        values = tuple(_coerce_scalar(key, item, rule) for item in items)
+        if rule.kind in (int, float):
+            for value in values:
+                _check_range(key, value, rule)
+        if key == "interval_levels" and len(set(values)) != len(values):
+            raise ParamError(f"param '{key}' lists a value twice: {list(values)}")
+        return values
     if rule.auto and value == "auto":
         return value
     value = _coerce_scalar(key, value, rule)

@@ -24,6 +24,7 @@ HISTORY_DIR = LIVE_DIR / "plots" / "metrics"
 METRICS_FILE = Path("reports/metrics.json")
 DIAGNOSTICS_FILE = Path("reports/diagnostics.json")
 PREDICTIONS_FILE = Path("reports/predictions_test.csv")
+LEADS_FILE = Path("reports/leads.csv")
 # report
 REPORT_FILE = Path("reports/report.md")
 FORECAST_IMAGE = Path("reports/forecast_test.png")
@@ -33,3 +34,4 @@ MIMICRY_IMAGE = Path("reports/mimicry.png")
 SCATTER_IMAGE = Path("reports/scatter.png")
 RESIDUALS_IMAGE = Path("reports/residuals.png")
 SKILL_IMAGE = Path("reports/skill.png")
+LEADS_IMAGE = Path("reports/lead_errors.png")

@@ -23,6 +23,8 @@ from stages.paths import (
     DIAGNOSTICS_FILE,
     FORECAST_IMAGE,
     HISTORY_DIR,
+    LEADS_FILE,
+    LEADS_IMAGE,
     LOSS_IMAGE,
     METRICS_FILE,
     MIMICRY_IMAGE,
@@ -54,10 +56,20 @@ def time_axis(table: pd.DataFrame) -> pd.Series:
     return stamps if pd.api.types.is_integer_dtype(stamps) else pd.to_datetime(stamps)
 
 
+def widest_band(table: pd.DataFrame) -> str | None:
+    """The level of the widest interval whose bounds the predictions table holds ("95"), if any."""
+    levels = [column.removeprefix(f"{NETWORK}_").removesuffix("_lower") for column in table if column.endswith("_lower")]
+    return max(levels, key=float, default=None)
+
+
 def forecast_figure(table: pd.DataFrame, title: str, unit: str, previous_label: str = "persistence (last value)") -> plt.Figure:
-    """Actual against model and persistence (the truth one step late), one step ahead, in time order."""
+    """Actual against model (with its widest prediction interval) and persistence, one step ahead, in time order."""
     figure, axis = plt.subplots(figsize=(12, 4.2))
     times = time_axis(table)
+    band = widest_band(table)
+    if band:
+        lower, upper = table[f"{NETWORK}_{band}_lower"], table[f"{NETWORK}_{band}_upper"]
+        axis.fill_between(times, lower, upper, color="tab:red", alpha=0.15, linewidth=0, label=f"model {band} % interval")
     axis.plot(times, table["actual"], color="black", linewidth=1.1, label="actual")
     axis.plot(times, table["persistence"], color="tab:gray", linewidth=0.9, linestyle="--", label=previous_label)
     axis.plot(times, table["model"], color="tab:red", linewidth=0.9, label="model")
@@ -131,6 +143,54 @@ def skill_figure(test: dict) -> plt.Figure:
     return figure
 
 
+def lead_figure(leads: pd.DataFrame, unit: str) -> plt.Figure:
+    """MAE against lead time for every method: how fast each forecast degrades."""
+    figure, axis = plt.subplots(figsize=(9, 4.5))
+    for method in METHODS:
+        if f"{method}_mae" in leads:
+            style = {"color": "tab:red", "linewidth": 2.2} if method == NETWORK else {"linewidth": 1.0}
+            axis.plot(leads["lead"], leads[f"{method}_mae"], marker="." if len(leads) < 30 else None, label=method, **style)
+    axis.set_xlabel("lead time (steps ahead)")
+    axis.set_ylabel(f"MAE ({unit})")
+    axis.set_title("Test block: error against lead time")
+    axis.legend(ncol=3, fontsize=8)
+    axis.grid(alpha=0.3)
+    figure.tight_layout()
+    return figure
+
+
+def shown_leads(horizon: int) -> list[int]:
+    """Every lead up to 12; beyond that 1, 2, 3, 6, 12, ... doubling, and the last."""
+    if horizon <= 12:
+        return list(range(1, horizon + 1))
+    leads, lead = [1, 2, 3], 6
+    while lead < horizon:
+        leads.append(lead)
+        lead *= 2
+    return [*leads, horizon]
+
+
+def lead_errors_table(leads: pd.DataFrame) -> str:
+    """Markdown: MAE per method (rows) at selected lead times (columns), the best of each column in bold."""
+    chosen = leads[leads["lead"].isin(shown_leads(int(leads["lead"].max())))]
+    methods = [m for m in METHODS if f"{m}_mae" in leads]
+    lines = ["| method | " + " | ".join(f"lead {lead}" for lead in chosen["lead"]) + " |", "|---" * (len(chosen) + 1) + "|"]
+    best = chosen[[f"{m}_mae" for m in methods]].min(axis=1).to_numpy()
+    for method in methods:
+        values = chosen[f"{method}_mae"].to_numpy()
+        cells = [f"**{value:.4f}**" if value == low else f"{value:.4f}" for value, low in zip(values, best, strict=True)]
+        lines.append(f"| {method} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def intervals_table(intervals: dict) -> str:
+    lines = ["| method | level | test coverage | mean width |", "|---|---|---|---|"]
+    for method, levels in intervals.items():
+        for level, stats in levels.items():
+            lines.append(f"| {method} | {level} % | {stats['coverage']:.1%} | {stats['width']:.4g} |")
+    return "\n".join(lines)
+
+
 def diagnostics_table(diagnostics: dict) -> str:
     lines = ["| check | verdict | value | threshold | what it means | try |", "|---|---|---|---|---|---|"]
     for name, check in diagnostics["checks"].items():
@@ -175,22 +235,28 @@ def recommendation(metrics: dict) -> str:
     )
 
 
-def verdict(test: dict) -> str:
-    """One sentence on where the network stands against the best baseline on test."""
-    model = test[NETWORK]
+def verdict(metrics: dict) -> str:
+    """Where the network stands against the best baseline on test: a tested statement, then the point ranking."""
+    test, tested = metrics["test"], metrics["significance"]
+    model, rival = test[NETWORK], tested["rival"]
+    absolute, squared, interval = tested["absolute"], tested["squared"], tested["model_rel_mae_95"]
+    statement = (
+        f"On the test block the network is **{absolute['verdict']}** {rival}, the best baseline on valid "
+        f"(Diebold-Mariano test with the Harvey-Leybourne-Newbold correction on absolute errors: p = {absolute['p_value']:.3g}; "
+        f"on squared errors: {squared['verdict']}, p = {squared['p_value']:.3g}). "
+        f"Network rel_mae {model['rel_mae']:.3f} (95 % block-bootstrap interval {interval['low']:.3f} to {interval['high']:.3f})."
+    )
     baselines = [m for m in BASELINES if m in test]
     best = best_baseline(test)
     rivals = [m for m in baselines if test[m]["mae"] <= model["mae"] or test[m]["rmse"] <= model["rmse"]]
-    rel = model["rel_mae"]
     if not rivals:
         return (
-            f"On the test block the network beats every baseline on MAE and RMSE; the best baseline, {best}, has a "
-            f"{test[best]['mae'] / model['mae'] - 1:.1%} higher MAE (network rel_mae {rel:.3f}: its MAE is {rel:.0%} "
-            "of persistence's)."
+            f"{statement} On point estimates it beats every baseline on MAE and RMSE; the best on test, {best}, has a "
+            f"{test[best]['mae'] / model['mae'] - 1:.1%} higher MAE."
         )
     return (
-        f"**On the test block the network does not beat every baseline**: {', '.join(rivals)} match or beat it on MAE "
-        f"or RMSE (network rel_mae {rel:.3f}, {best} {test[best]['rel_mae']:.3f})."
+        f"{statement} On point estimates {', '.join(rivals)} match or beat it on MAE or RMSE "
+        f"({best}: rel_mae {test[best]['rel_mae']:.3f})."
     )
 
 
@@ -218,7 +284,9 @@ def skipped_note(metrics: dict) -> str:
     return " ".join(f"{name} was skipped: {reason}." for name, reason in skipped.items())
 
 
-def render_report(metrics: dict, diagnostics: dict, audit: dict, summary: dict, params: Params, unit: str) -> str:
+def render_report(
+    metrics: dict, diagnostics: dict, audit: dict, summary: dict, params: Params, unit: str, leads: pd.DataFrame
+) -> str:
     test = metrics["test"]
     checks = audit["checks"]
     leak = "no leakage found" if checks["leak_free"] else "**LEAKAGE: see data/windows/audit.json**"
@@ -240,7 +308,7 @@ def render_report(metrics: dict, diagnostics: dict, audit: dict, summary: dict, 
         f"Forecast {params.horizon} step(s) ahead from windows of {params.window}; "
         f"{test['points']} test points. Errors are in original units ({unit}).",
         "",
-        verdict(test),
+        verdict(metrics),
         skipped_note(metrics),
         "",
         f"Windows audit: {leak} (train targets end at row {audit['blocks']['train']['target_rows'][1]}, "
@@ -255,6 +323,19 @@ def render_report(metrics: dict, diagnostics: dict, audit: dict, summary: dict, 
         f"rel_mae = MAE / MAE of persistence on the same points; MASE is scaled by the train block's "
         f"seasonal-naive MAE ({metrics['mase_scale']:.4f} {unit}). "
         f"Keras loss on test, scaled units: {test['model']['keras_loss']:.5f} (data MSE {test['model']['scaled_mse']:.5f}).",
+        "",
+        "## Error against lead time (test, MAE)",
+        "",
+        lead_errors_table(leads),
+        "",
+        f"![error against lead time]({LEADS_IMAGE.name})",
+        "",
+        "## Prediction intervals",
+        "",
+        intervals_table(metrics["intervals"]),
+        "",
+        "Split-conformal, per lead time: the radius is the valid block's absolute-error quantile at "
+        "ceil((n+1) level)/n; the test block never sets it.",
         "",
         "## Valid block",
         "",
@@ -283,7 +364,8 @@ def main() -> None:
     audit = read_json(AUDIT_FILE)
     summary = read_json(SUMMARY_FILE)
     table = pd.read_csv(PREDICTIONS_FILE)
-    first_step = table[table["step"] == 1].reset_index(drop=True)
+    leads = pd.read_csv(LEADS_FILE)
+    first_step = table[table["lead"] == 1].reset_index(drop=True)
     unit = params.target_column
     save_figure(forecast_figure(first_step, "Test block: actual, model and persistence (1 step ahead)", unit), FORECAST_IMAGE)
     season = max(int(metrics["season"]), 2)
@@ -296,7 +378,8 @@ def main() -> None:
     save_figure(residuals_figure(first_step, unit), RESIDUALS_IMAGE)
     save_figure(loss_figure(HISTORY_DIR, diagnostics["checks"]["regularization_share"]["value"]), LOSS_IMAGE)
     save_figure(skill_figure(metrics["test"]), SKILL_IMAGE)
-    write_text(REPORT_FILE, render_report(metrics, diagnostics, audit, summary, params, unit))
+    save_figure(lead_figure(leads, unit), LEADS_IMAGE)
+    write_text(REPORT_FILE, render_report(metrics, diagnostics, audit, summary, params, unit, leads))
     print(f"report: {REPORT_FILE}")
 
 
