@@ -15,31 +15,16 @@ import numpy as np
 import pandas as pd
 
 from stages import baselines
-from stages.common import atomic_path, load_arrays, quiet_tensorflow, read_json, run_stage, write_json
+from stages.common import load_arrays, quiet_tensorflow, read_json, run_stage, save_arrays, write_json
 from stages.diagnostics import Evidence, diagnostics_summary, run_checks
-from stages.intervals import interval, interval_summary
-from stages.metrics import all_metrics, seasonal_naive_scale
+from stages.metrics import seasonal_naive_scale
 from stages.model import model_inputs
 from stages.params import Params, load_params, parse_params
-from stages.paths import (
-    ARRAYS_FILE,
-    AUDIT_FILE,
-    DIAGNOSTICS_FILE,
-    EFFECTIVE_PARAMS_FILE,
-    HISTORY_DIR,
-    LEADS_FILE,
-    METRICS_FILE,
-    MODEL_FILE,
-    PREDICTIONS_FILE,
-    SCALER_FILE,
-    SERIES_FILE,
-    STATISTICAL_FILE,
-    STATISTICAL_SUMMARY_FILE,
-)
+from stages.paths import SERIES_FILE, FoldPaths
 from stages.scaling import Scaler
+from stages.scoring import calibrate, interval_report, score, significance
 from stages.selection import NETWORK, methods, selection_summary
-from stages.significance import block_bootstrap_ratio, compare, default_block, diebold_mariano
-from stages.split import split_rows
+from stages.split import fold_rows, fold_series, stage_fold
 
 quiet_tensorflow()
 import keras  # noqa: E402
@@ -101,123 +86,6 @@ def forecasts_for_block(
     return forecasts | {name: forecast[origins, : rows.shape[1]] for name, forecast in statistical.items()}
 
 
-def score(forecasts: dict[str, np.ndarray], actual: np.ndarray, mase_scale: float) -> dict[str, dict[str, float]]:
-    reference = forecasts["persistence"]
-    return {name: all_metrics(actual, forecast, reference, mase_scale) for name, forecast in forecasts.items()}
-
-
-def time_labels(timestamps: np.ndarray) -> np.ndarray:
-    """ISO-8601 text for dates; an integer index (years, step counters) as it is."""
-    if timestamps.dtype.kind == "M":
-        return np.asarray(pd.DatetimeIndex(timestamps).strftime("%Y-%m-%dT%H:%M:%S"))
-    return timestamps
-
-
-def predictions_table(
-    timestamps: np.ndarray,
-    rows: np.ndarray,
-    actual: np.ndarray,
-    forecasts: dict[str, np.ndarray],
-    bounds: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
-) -> pd.DataFrame:
-    """One line per target point: origin, target timestamp, lead, actual, each method, then interval bounds.
-
-    Sorted by lead, then time, so the first lead reads as one time series.
-    """
-    leads = np.broadcast_to(np.arange(1, rows.shape[1] + 1), rows.shape)
-    origins = np.broadcast_to(rows[:, :1] - 1, rows.shape)
-    table = pd.DataFrame(
-        {
-            "origin": time_labels(timestamps[origins.ravel()]),
-            "timestamp": time_labels(timestamps[rows.ravel()]),
-            "lead": leads.ravel(),
-            "actual": actual.ravel(),
-        }
-    )
-    for name, forecast in forecasts.items():
-        table[name] = forecast.ravel()
-    for name, (lower, upper) in (bounds or {}).items():
-        table[f"{name}_lower"], table[f"{name}_upper"] = lower.ravel(), upper.ravel()
-    return table.sort_values(["lead", "timestamp"], kind="stable").reset_index(drop=True)
-
-
-def lead_table(actual: np.ndarray, forecasts: dict[str, np.ndarray]) -> pd.DataFrame:
-    """MAE, RMSE and rel_mae of every method at each lead time (one row per lead)."""
-    table = pd.DataFrame({"lead": np.arange(1, actual.shape[1] + 1)})
-    persistence = np.abs(actual - forecasts["persistence"]).mean(axis=0)
-    for name, forecast in forecasts.items():
-        errors = actual - forecast
-        table[f"{name}_mae"] = np.abs(errors).mean(axis=0)
-        table[f"{name}_rmse"] = np.sqrt((errors**2).mean(axis=0))
-        table[f"{name}_rel_mae"] = np.abs(errors).mean(axis=0) / persistence
-    return table
-
-
-def _test_result(model_loss: np.ndarray, rival_loss: np.ndarray, horizon: int) -> dict:
-    result = diebold_mariano(model_loss, rival_loss, horizon)
-    return {
-        "statistic": result.statistic,
-        "p_value": result.p_value,
-        "verdict": compare(model_loss, rival_loss, horizon),
-    }
-
-
-def significance(actual: np.ndarray, forecasts: dict[str, np.ndarray], rival: str, seed: int) -> tuple[dict, pd.DataFrame]:
-    """Is the network's difference from ``rival`` on this block more than chance, and how sure is its rel_mae?
-
-    Diebold-Mariano with the Harvey-Leybourne-Newbold correction on each origin's loss
-    averaged over the lead times (errors of forecasts H steps ahead overlap, so the variance
-    allows autocorrelation up to lag H-1), on absolute and on squared errors; then per lead
-    time, lead h with lags up to h-1. The rel_mae interval is a circular block bootstrap over
-    origins. Origins are taken as consecutive where windows were left out.
-    """
-    horizon = actual.shape[1]
-    errors = {name: actual - forecasts[name] for name in (NETWORK, rival, "persistence")}
-    absolute = {name: np.abs(error) for name, error in errors.items()}
-    squared = {name: error**2 for name, error in errors.items()}
-    model_abs, persistence_abs = absolute[NETWORK].mean(axis=1), absolute["persistence"].mean(axis=1)
-    block = default_block(len(model_abs), horizon)
-    low, high = block_bootstrap_ratio(model_abs, persistence_abs, block, level=0.95, seed=seed)
-    summary = {
-        "rival": rival,
-        "absolute": _test_result(model_abs, absolute[rival].mean(axis=1), horizon),
-        "squared": _test_result(squared[NETWORK].mean(axis=1), squared[rival].mean(axis=1), horizon),
-        "model_rel_mae_95": {"low": low, "high": high, "block": block},
-    }
-    by_lead = pd.DataFrame(
-        {
-            "dm_p_absolute": [
-                diebold_mariano(absolute[NETWORK][:, lead], absolute[rival][:, lead], lead + 1).p_value for lead in range(horizon)
-            ],
-            "dm_p_squared": [
-                diebold_mariano(squared[NETWORK][:, lead], squared[rival][:, lead], lead + 1).p_value for lead in range(horizon)
-            ],
-        }
-    )
-    return summary, by_lead
-
-
-def prediction_intervals(
-    valid: tuple[np.ndarray, dict[str, np.ndarray]],
-    test: tuple[np.ndarray, dict[str, np.ndarray]],
-    names: tuple[str, ...],
-    levels: tuple[float, ...],
-) -> tuple[dict, dict[str, tuple[np.ndarray, np.ndarray]]]:
-    """Split-conformal intervals per lead from valid residuals: test coverage and width, and the model's test bounds."""
-    (valid_actual, valid_forecasts), (test_actual, test_forecasts) = valid, test
-    summary = {}
-    for name in names:
-        per_level = interval_summary(valid_actual, valid_forecasts[name], test_actual, test_forecasts[name], levels)
-        summary[name] = {key: {"coverage": stats["coverage"], "width": stats["width"]} for key, stats in per_level.items()}
-        if name == NETWORK:
-            bounds = {
-                f"{NETWORK}_{key}": interval(test_forecasts[name], np.asarray(stats["radius_by_lead"]))
-                for key, stats in per_level.items()
-            }
-            by_lead = {f"{NETWORK}_coverage_{key}": stats["coverage_by_lead"] for key, stats in per_level.items()}
-    return summary | {"by_lead": by_lead}, bounds
-
-
 def read_history(history_dir: Path) -> dict[str, list[float]]:
     """Per-epoch values dvclive logged during training, e.g. history["train/loss"]."""
     history = {}
@@ -232,12 +100,17 @@ def weight_norms(model: keras.Model) -> dict[str, float]:
 
 
 def evaluate(
-    model: keras.Model, arrays: dict, series: dict, statistical: dict[str, np.ndarray], scaler: Scaler, params: Params
-) -> tuple[dict, pd.DataFrame, pd.DataFrame, dict]:
-    """Metrics for every method and block, the test predictions and per-lead tables, and what diagnostics read."""
+    model: keras.Model,
+    arrays: dict,
+    series: dict,
+    statistical: dict[str, np.ndarray],
+    scaler: Scaler,
+    params: Params,
+    train_end: int,
+) -> tuple[dict, dict[str, np.ndarray], dict]:
+    """Metrics for every method and block, the test block's forecasts and interval radii, and what diagnostics read."""
     target = series["target"]
     season = int(series["season"])
-    train_end = split_rows(len(target), params)[0]
     mase_scale = seasonal_naive_scale(target[:train_end], season)
     linear_ar = baselines.fit_linear_autoregression(model_inputs(arrays, "train"), arrays["y_train"], params.ridge_alpha)
     metrics: dict = {"mase_scale": mase_scale, "season": season, "horizon": params.horizon}
@@ -263,20 +136,18 @@ def evaluate(
     metrics["selected"] = selection_summary(metrics)
     rival = metrics["selected"]["best_baseline"]["valid"]  # chosen on valid, like everything the test block judges
     rows, actual, forecasts = scored["test"]
-    metrics["significance"], significance_by_lead = significance(actual, forecasts, rival, params.seed)
-    metrics["intervals"], bounds = prediction_intervals(
-        scored["valid"][1:], scored["test"][1:], (NETWORK, rival), params.interval_levels
-    )
-    leads = pd.concat(
-        [lead_table(actual, forecasts), significance_by_lead, pd.DataFrame(metrics["intervals"].pop("by_lead"))], axis=1
-    )
-    table = predictions_table(series["timestamps"], rows, actual, forecasts, bounds)
+    metrics["significance"], _ = significance(actual, forecasts, rival, params.seed)
+    interval_stats, radii = calibrate(*scored["valid"][1:], actual, forecasts, params.interval_levels)
+    metrics["intervals"], _ = interval_report(interval_stats, (NETWORK, rival))
+    test_arrays = {"rows": rows, "actual": actual, "mase_scale": np.float64(mase_scale)}
+    test_arrays |= {f"forecast_{name}": forecast for name, forecast in forecasts.items()}
+    test_arrays |= {f"radius_{name}_{key}": radius for name, per_level in radii.items() for key, radius in per_level.items()}
     test_view = {
         "actual": actual[:, 0],
         "forecasts": {k: v[:, 0] for k, v in forecasts.items()},
         "in_time_order": bool(np.all(np.diff(rows[:, 0]) > 0)),
     }
-    return metrics, table, leads, test_view
+    return metrics, test_arrays, test_view
 
 
 def gather_evidence(
@@ -291,13 +162,13 @@ def gather_evidence(
     valid_metrics: dict,
     selected: str,
     interval_coverage: dict[str, float],
+    train_end: int,
 ) -> Evidence:
     """Collect what the diagnostics read; inference-mode losses are computed here."""
     train_scores = model.evaluate(model_inputs(arrays, "train"), arrays["y_train"], batch_size=1024, verbose=0, return_dict=True)
     valid_scores = model.evaluate(model_inputs(arrays, "valid"), arrays["y_valid"], batch_size=1024, verbose=0, return_dict=True)
     penalty = float(sum(float(keras.ops.convert_to_numpy(loss)) for loss in model.losses))
-    used = parse_params(effective["params"], source=str(EFFECTIVE_PARAMS_FILE))  # what training really used
-    train_end = split_rows(len(series["target"]), used)[0]
+    used = parse_params(effective["params"], source="the train stage's params")  # what training really used
     return Evidence(
         audit_checks=audit["checks"],
         scaler_fit=audit["scaler_fit"],
@@ -330,41 +201,44 @@ def gather_evidence(
 
 def main() -> None:
     params = load_params()
-    arrays = load_arrays(ARRAYS_FILE)
+    paths = FoldPaths(stage_fold())
     series = load_arrays(SERIES_FILE)
-    scaler = Scaler.from_dict(read_json(SCALER_FILE))
-    model = keras.saving.load_model(MODEL_FILE, safe_mode=True)
-    statistical = load_arrays(STATISTICAL_FILE)
-    metrics, table, leads, test_view = evaluate(model, arrays, series, statistical, scaler, params)
+    train_end, _, end = fold_rows(len(series["target"]), params, paths.fold)
+    series = fold_series(series, end)
+    arrays = load_arrays(paths.arrays)
+    scaler = Scaler.from_dict(read_json(paths.scaler))
+    model = keras.saving.load_model(paths.model, safe_mode=True)
+    statistical = load_arrays(paths.statistical)
+    metrics, test_arrays, test_view = evaluate(model, arrays, series, statistical, scaler, params, train_end)
     metrics["skipped"] = {
-        name: method["skipped"] for name, method in read_json(STATISTICAL_SUMMARY_FILE)["methods"].items() if method["skipped"]
+        name: method["skipped"] for name, method in read_json(paths.statistical_summary)["methods"].items() if method["skipped"]
     }
+    audit = read_json(paths.audit)
+    metrics["audit"] = {"test_rows": audit["split_rows"]["test"], "leak_free": audit["checks"]["leak_free"]}
     evidence = gather_evidence(
         model,
         arrays,
         series,
         scaler,
         test_view,
-        read_json(AUDIT_FILE),
-        read_json(EFFECTIVE_PARAMS_FILE),
-        read_history(HISTORY_DIR),
+        audit,
+        read_json(paths.effective_params),
+        read_history(paths.history_dir),
         metrics["valid"],
         metrics["selected"]["method"],
         {key: stats["coverage"] for key, stats in metrics["intervals"][NETWORK].items()},
+        train_end,
     )
     diagnostics = diagnostics_summary(run_checks(evidence), metrics["selected"]["method"])
-    write_json(METRICS_FILE, metrics)
-    write_json(DIAGNOSTICS_FILE, diagnostics)
-    with atomic_path(PREDICTIONS_FILE) as tmp:
-        table.to_csv(tmp, index=False, float_format="%.6f")
-    with atomic_path(LEADS_FILE) as tmp:
-        leads.to_csv(tmp, index=False, float_format="%.6g")
+    save_arrays(paths.test_forecasts, **test_arrays)
+    write_json(paths.metrics, {"fold": paths.fold, **metrics})
+    write_json(paths.diagnostics, diagnostics)
     test, selected, tested = metrics["test"], metrics["selected"], metrics["significance"]
     print(
-        f"evaluate: test MAE model {test['model']['mae']:.4f} vs persistence {test['persistence']['mae']:.4f} "
-        f"(rel_mae {test['model']['rel_mae']:.3f}); the network is {tested['absolute']['verdict']} {tested['rival']} "
-        f"(Diebold-Mariano p = {tested['absolute']['p_value']:.3g}); selected on valid: {selected['method']} "
-        f"(test rel_mae {selected['test']['rel_mae']:.3f}); "
+        f"evaluate (fold {paths.fold}): test MAE model {test['model']['mae']:.4f} vs persistence "
+        f"{test['persistence']['mae']:.4f} (rel_mae {test['model']['rel_mae']:.3f}); the network is "
+        f"{tested['absolute']['verdict']} {tested['rival']} (Diebold-Mariano p = {tested['absolute']['p_value']:.3g}); "
+        f"selected on valid: {selected['method']} (test rel_mae {selected['test']['rel_mae']:.3f}); "
         f"diagnostics: {diagnostics['problems']} problems, {diagnostics['warnings']} warnings"
     )
 

@@ -88,6 +88,7 @@ class Params:
     calendar: bool = False
     target_calendar: bool = False
     seed: int = 42
+    folds: tuple[int, ...] = (1,)
     # train
     cell: str = "lstm"
     layers: int = 1
@@ -170,6 +171,13 @@ RULES: dict[str, _Rule] = {
     "calendar": _Rule(bool),
     "target_calendar": _Rule(bool, hint="true feeds the time-of-day slot of each target time as a second input"),
     "seed": _Rule(int, low=0),
+    "folds": _Rule(
+        int,
+        low=1,
+        sequence=True,
+        hint="rolling-origin folds counted back from the end of the series: [1] is the single split, "
+        "[1, 2, 3] three successive test blocks",
+    ),
     "cell": _Rule(str, choices=CELLS),
     "layers": _Rule(int, low=1),
     "units": _Rule(int, low=1),
@@ -263,7 +271,7 @@ def _coerce_with(key: str, value: Any, rule: _Rule) -> Any:
             items = []
         else:
             items = value if isinstance(value, list) else [value]
-        if key in ("activation", "interval_levels") and not items:
+        if key in ("activation", "interval_levels", "folds") and not items:
             raise ParamError(f"param '{key}' needs at least one value")
         values = tuple(_coerce_scalar(key, item, rule) for item in items)
         if rule.kind in (int, float):
@@ -294,6 +302,11 @@ def _check_together(params: Params) -> None:
     total = params.train_frac + params.valid_frac + params.test_frac
     if not math.isclose(total, 1.0, abs_tol=1e-9):
         raise ParamError(f"params 'train_frac' + 'valid_frac' + 'test_frac' sum to {total:g}; they must sum to 1")
+    if list(params.folds) != list(range(1, len(params.folds) + 1)):
+        raise ParamError(
+            f"param 'folds' is {list(params.folds)}; list the folds from the last test block back: "
+            f"[1], [1, 2], [1, 2, 3], ... (dvc.yaml runs each fold's stages once per item)"
+        )
     if len(params.activation) not in (1, params.layers):
         raise ParamError(
             f"param 'activation' lists {len(params.activation)} names for {params.layers} layers; "

@@ -19,10 +19,8 @@ from stages.baselines import STATISTICAL_NAMES as STATISTICAL_BASELINES
 from stages.common import atomic_path, read_json, run_stage, write_text
 from stages.params import Params, load_params
 from stages.paths import (
-    AUDIT_FILE,
     DIAGNOSTICS_FILE,
     FORECAST_IMAGE,
-    HISTORY_DIR,
     LEADS_FILE,
     LEADS_IMAGE,
     LOSS_IMAGE,
@@ -35,6 +33,7 @@ from stages.paths import (
     SKILL_IMAGE,
     SUMMARY_FILE,
     WEEK_IMAGE,
+    FoldPaths,
 )
 from stages.selection import NETWORK, best_baseline
 
@@ -191,6 +190,32 @@ def intervals_table(intervals: dict) -> str:
     return "\n".join(lines)
 
 
+def folds_section(folds: dict) -> list[str]:
+    """With several folds: one row per fold (test rows, the network's scores, the choice, the test verdict)."""
+    if folds["count"] == 1:
+        return []
+    lines = [
+        f"## Folds: {folds['count']} successive test blocks",
+        "",
+        "| fold | test rows | leak-free | network MAE | network rel_mae | selected on valid | network vs best baseline (p) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for fold, row in folds["per_fold"].items():
+        lines.append(
+            f"| {fold} | {row['test_rows'][0]}-{row['test_rows'][1]} | {row['leak_free']} | {row['model_mae']:.4f} | "
+            f"{row['model_rel_mae']:.3f} | {row['selected']} | {row['verdict']} {row['rival']} ({row['p_value']:.3g}) |"
+        )
+    spread = folds["spread"]["model_rel_mae"]
+    lines += [
+        "",
+        f"The network's rel_mae ranges from {spread['min']:.3f} to {spread['max']:.3f} across folds (std {spread['std']:.3f}). "
+        "Fold 1 is the last test block; each fold's model, scaler, ridge and statistical baselines were fit on that "
+        "fold's train rows only. The tables above pool every fold's test block.",
+        "",
+    ]
+    return lines
+
+
 def diagnostics_table(diagnostics: dict) -> str:
     lines = ["| check | verdict | value | threshold | what it means | try |", "|---|---|---|---|---|---|"]
     for name, check in diagnostics["checks"].items():
@@ -288,8 +313,7 @@ def render_report(
     metrics: dict, diagnostics: dict, audit: dict, summary: dict, params: Params, unit: str, leads: pd.DataFrame
 ) -> str:
     test = metrics["test"]
-    checks = audit["checks"]
-    leak = "no leakage found" if checks["leak_free"] else "**LEAKAGE: see data/windows/audit.json**"
+    leak = "no leakage found" if metrics["folds"]["leak_free"] else "**LEAKAGE: see data/windows/*/audit.json**"
     selected = metrics["selected"]["method"]
     about = "" if selected == NETWORK else f" ({diagnostics['problems_for_selected']} about {selected} or the data)"
     lines = [
@@ -301,6 +325,7 @@ def render_report(
         "",
         diagnostics_table(diagnostics),
         "",
+        *folds_section(metrics["folds"]),
         "## Summary",
         "",
         f"Series `{params.target_column}` from `{summary['source']}`: {summary['rows']} rows, "
@@ -321,7 +346,8 @@ def render_report(
         metrics_table(test),
         "",
         f"rel_mae = MAE / MAE of persistence on the same points; MASE is scaled by the train block's "
-        f"seasonal-naive MAE ({metrics['mase_scale']:.4f} {unit}). "
+        f"seasonal-naive MAE ({metrics['mase_scale']:.4f} {unit}"
+        f"{'' if metrics['folds']['count'] == 1 else ' in fold 1; each fold uses its own train block'}). "
         f"Keras loss on test, scaled units: {test['model']['keras_loss']:.5f} (data MSE {test['model']['scaled_mse']:.5f}).",
         "",
         "## Error against lead time (test, MAE)",
@@ -361,7 +387,8 @@ def main() -> None:
     params = load_params()
     metrics = read_json(METRICS_FILE)
     diagnostics = read_json(DIAGNOSTICS_FILE)
-    audit = read_json(AUDIT_FILE)
+    last_fold = FoldPaths(1)
+    audit = read_json(last_fold.audit)
     summary = read_json(SUMMARY_FILE)
     table = pd.read_csv(PREDICTIONS_FILE)
     leads = pd.read_csv(LEADS_FILE)
@@ -376,7 +403,7 @@ def main() -> None:
     save_figure(forecast_figure(two_days, mimicry_title, unit, previous_label="actual one step late y(t-1)"), MIMICRY_IMAGE)
     save_figure(scatter_figure(first_step, unit), SCATTER_IMAGE)
     save_figure(residuals_figure(first_step, unit), RESIDUALS_IMAGE)
-    save_figure(loss_figure(HISTORY_DIR, diagnostics["checks"]["regularization_share"]["value"]), LOSS_IMAGE)
+    save_figure(loss_figure(last_fold.history_dir, diagnostics["checks"]["regularization_share"]["value"]), LOSS_IMAGE)
     save_figure(skill_figure(metrics["test"]), SKILL_IMAGE)
     save_figure(lead_figure(leads, unit), LEADS_IMAGE)
     write_text(REPORT_FILE, render_report(metrics, diagnostics, audit, summary, params, unit, leads))

@@ -1,29 +1,33 @@
-"""Stage statistical: the standard statistical forecasters, fit on the train block, one step ahead of every row.
+"""Stage statistical (one per fold): the standard statistical forecasters, fit on the fold's train block.
 
-Kept apart from train and evaluate so that a change to the network never refits them and
-a change to the split or the data always does.
+Each forecasts ``horizon`` steps ahead from every later origin. Kept apart from train and
+evaluate so that a change to the network never refits them and a change to the split or the
+data always does.
 """
 
 from __future__ import annotations
 
 from stages.common import load_arrays, run_stage, save_arrays, write_json
 from stages.params import load_params
-from stages.paths import SERIES_FILE, STATISTICAL_FILE, STATISTICAL_SUMMARY_FILE
-from stages.split import split_rows
+from stages.paths import SERIES_FILE, FoldPaths
+from stages.split import fold_rows, fold_series, stage_fold
 from stages.statistical_baselines import bridge_gaps, fit_all
 
 
 def main() -> None:
     params = load_params()
+    paths = FoldPaths(stage_fold())
     series = load_arrays(SERIES_FILE)
+    train_end, _, end = fold_rows(len(series["target"]), params, paths.fold)
+    series = fold_series(series, end)
     target, bridged = bridge_gaps(series["target"])
-    train_end = split_rows(len(target), params)[0]
     seasons = tuple(int(s) for s in series["seasons"])
     fitted = fit_all(target, train_end, int(series["season"]), seasons, params.horizon)
-    save_arrays(STATISTICAL_FILE, **{f.name: f.forecast for f in fitted if f.forecast is not None})
+    save_arrays(paths.statistical, **{f.name: f.forecast for f in fitted if f.forecast is not None})
     write_json(
-        STATISTICAL_SUMMARY_FILE,
+        paths.statistical_summary,
         {
+            "fold": paths.fold,
             "fit_rows": [0, train_end - 1],
             "season": int(series["season"]),
             "seasons": list(seasons),
@@ -33,7 +37,7 @@ def main() -> None:
     )
     for f in fitted:
         status = f"skipped: {f.skipped}" if f.skipped else f"{f.description} in {f.seconds:.1f} s"
-        print(f"statistical: {f.name}: {status}")
+        print(f"statistical (fold {paths.fold}): {f.name}: {status}")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ import numpy as np
 
 from stages.common import TrainingError, atomic_path, load_arrays, quiet_tensorflow, run_stage, write_json
 from stages.params import UNBOUNDED_ACTIVATIONS, Params, as_dict, load_params
-from stages.paths import ARRAYS_FILE, EFFECTIVE_PARAMS_FILE, LIVE_DIR, MODEL_FILE
+from stages.paths import FoldPaths
+from stages.split import stage_fold
 
 quiet_tensorflow()
 import keras  # noqa: E402
@@ -242,13 +243,17 @@ def save_model(model: keras.Model, path: Path) -> None:
 
 def main() -> None:
     params = load_params()
-    arrays = load_arrays(ARRAYS_FILE)
-    with Live(str(LIVE_DIR), dvcyaml=False, save_dvc_exp=False, report=None) as live:
+    paths = FoldPaths(stage_fold())
+    arrays = load_arrays(paths.arrays)
+    with Live(str(paths.live_dir), dvcyaml=False, save_dvc_exp=False, report=None) as live:
         model, summary, seconds = train_model(arrays, params, live)
-    save_model(model, MODEL_FILE)
-    write_json(EFFECTIVE_PARAMS_FILE, {"params": as_dict(params), "training": summary, "backend": keras.backend.backend()})
+    save_model(model, paths.model)
+    write_json(
+        paths.effective_params,
+        {"fold": paths.fold, "params": as_dict(params), "training": summary, "backend": keras.backend.backend()},
+    )
     print(
-        f"train: {summary['epochs_run']} epochs in {seconds:.1f} s, "
+        f"train (fold {paths.fold}): {summary['epochs_run']} epochs in {seconds:.1f} s, "
         f"best valid mse {summary['best_valid_mse']:.5f} at epoch {summary['best_epoch']}"
     )
 

@@ -15,9 +15,9 @@ from sklearn.utils import shuffle as sklearn_shuffle
 
 from stages.common import DataError, load_arrays, run_stage, save_arrays, write_json
 from stages.params import Params, load_params
-from stages.paths import ARRAYS_FILE, AUDIT_FILE, SCALER_FILE, SERIES_FILE
+from stages.paths import SERIES_FILE, FoldPaths
 from stages.scaling import Scaler, fit_scaler
-from stages.split import BLOCKS, split_rows
+from stages.split import BLOCKS, fold_rows, fold_series, split_rows, stage_fold
 
 # Input channels per calendar kind (set by ingest from the series' spacing): each a position on a circle.
 CALENDAR_CHANNELS = {
@@ -287,14 +287,16 @@ def build_windows(
     calendar_kind: str = "time_of_day",
     season: int = 1,
     filled_target: np.ndarray | None = None,
+    bounds: tuple[int, int] | None = None,
 ) -> tuple[dict[str, np.ndarray], Scaler, dict]:
     """Pure core of the stage: arrays per block, the fitted scaler and the audit.
 
     ``calendar_kind`` comes from ingest (series.npz): which calendar the spacing has to encode.
+    ``bounds`` (train end, valid end) default to the fractions' single split; a fold passes its own.
     """
     spec = WindowSpec(params.window, params.horizon)
     rows = len(target)
-    bounds = split_rows(rows, params)
+    bounds = split_rows(rows, params) if bounds is None else bounds
     train_end, valid_end = bounds
     sizes = {"train": train_end, "valid": valid_end - train_end, "test": rows - valid_end}
     if sizes["train"] < spec.span or min(sizes["valid"], sizes["test"]) < spec.horizon:
@@ -375,9 +377,11 @@ def build_windows(
 
 def main() -> None:
     params = load_params()
+    paths = FoldPaths(stage_fold())
     series = load_arrays(SERIES_FILE)
+    train_end, valid_end, end = fold_rows(len(series["target"]), params, paths.fold)
+    series = fold_series(series, end)
     names = [str(series["target_name"]), *(str(name) for name in series["covariate_names"])]
-    train_end = split_rows(len(series["target"]), params)[0]
     arrays, scaler, report = build_windows(
         series.get("wall_times", series["timestamps"]),  # the calendar follows the wall clock the file states
         series["target"],
@@ -387,13 +391,14 @@ def main() -> None:
         str(series["calendar_kind"]),
         int(series["season"]),
         series.get("filled_target"),
+        (train_end, valid_end),
     )
     fit_rows = (0, train_end - 1) if params.scaler_fit == "train" else (0, len(series["target"]) - 1)
-    save_arrays(ARRAYS_FILE, **arrays)
-    write_json(SCALER_FILE, scaler.to_dict(names, fit_rows))
-    write_json(AUDIT_FILE, report)
+    save_arrays(paths.arrays, **arrays)
+    write_json(paths.scaler, scaler.to_dict(names, fit_rows))
+    write_json(paths.audit, {"fold": paths.fold, **report})
     counts = ", ".join(f"{block} {report['blocks'][block]['windows']}" for block in BLOCKS)
-    print(f"windows: {counts}; leak_free={report['checks']['leak_free']}")
+    print(f"windows (fold {paths.fold}): {counts}; leak_free={report['checks']['leak_free']}")
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ def test_a_known_failure_keeps_its_own_message(capsys: pytest.CaptureFixture[str
 @pytest.mark.parametrize("debug", ["", "1"])
 def test_each_stage_turns_a_planted_exception_into_one_line_unless_debugging(debug: str, tmp_path: Path) -> None:
     """Every stage's real entry point, with its main() replaced by one that fails unexpectedly."""
-    for stage in ("ingest", "statistical", "windows", "train", "evaluate", "report"):
+    for stage in ("ingest", "statistical", "windows", "train", "evaluate", "pool", "report"):
         code = (
             f"import stages.{stage} as stage\n"
             "from stages.common import run_stage\n"

@@ -68,6 +68,7 @@ def healthy(**changes: object) -> Evidence:
         l2=0.0,
         seed_fingerprints=("abc", "abc"),
         rows_in_time_order=True,
+        interval_coverage={"80": 0.79, "95": 0.955},
     )
     return dataclasses.replace(evidence, **changes)
 
@@ -152,6 +153,15 @@ def test_best_lag_finds_a_trail_or_a_lead() -> None:
     assert best_lag(forecast=series[:-1], actual=series[1:]) == -1  # forecast_t = y_(t-1): one step late
     assert best_lag(forecast=series[2:], actual=series[:-2]) == 2  # forecast_t = y_(t+2)
     assert best_lag(forecast=np.full(100, 5.0), actual=series[:100]) == 0  # a constant tracks nothing
+
+
+@pytest.mark.parametrize("coverage", [{"80": 0.79, "95": 0.91}, {"80": 0.9, "95": 0.96}])
+def test_intervals_missing_their_level_by_more_than_three_points_fire_a_warning_only(coverage: dict) -> None:
+    """Too narrow (0.91 for 95 %) or needlessly wide (0.90 for 80 %): either way the stated level is not what holds."""
+    checks = {check.name: check for check in run_checks(healthy(interval_coverage=coverage))}
+    assert fired(healthy(interval_coverage=coverage)) == {"interval_coverage"}
+    assert checks["interval_coverage"].verdict == WARNING
+    assert checks["interval_coverage"].value == pytest.approx(0.04 if coverage["95"] == 0.91 else 0.1)
 
 
 def test_summary_counts_and_is_dvc_metrics_friendly() -> None:

@@ -58,14 +58,10 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ).stdout.split("\n")
     for name in filter(None, listed):
         source = ROOT / name
-        if (
-            source.is_file()
-            and not name.startswith(("reports/", "models/", "data/interim/", "data/windows/"))
-            and name != "dvc.lock"
-        ):
+        if source.is_file() and not name.startswith(("reports/", "models/", "data/")) and name != "dvc.lock":
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / name)
-    head_of_bundled_csv(target / TINY["data_path"], 1500)
+    head_of_bundled_csv(target / TINY["data_path"], 1500)  # data/raw/ holds nothing else the pipeline reads
     # The committed values, not the working tree's: after `dvc exp apply` those may hold an experiment's values.
     # Keys the working tree adds (a new param not yet committed) come along with their values.
     committed = subprocess.run(["git", "show", "HEAD:params.yaml"], cwd=ROOT, check=True, capture_output=True, text=True).stdout
@@ -92,9 +88,11 @@ def test_repro_writes_honest_metrics_and_report(repo: Path, first_run: dict) -> 
             assert {"mae", "rmse", "smape", "mase", "rel_mae"} <= set(first_run[block][method])
         assert first_run[block]["persistence"]["rel_mae"] == 1.0
     assert "scaled_mse" in first_run["test"]["model"] and "keras_loss" in first_run["test"]["model"]
-    audit = json.loads((repo / "data/windows/audit.json").read_text())
-    assert audit["checks"]["leak_free"]
-    for image in ("forecast_test.png", "forecast_week.png", "loss.png"):
+    audit = json.loads((repo / "data/windows/1/audit.json").read_text())
+    assert audit["checks"]["leak_free"] and first_run["folds"]["leak_free"] and first_run["folds"]["count"] == 1
+    assert first_run["significance"]["absolute"]["verdict"] in ("better than", "not distinguishable from", "worse than")
+    assert set(first_run["intervals"]["model"]) == {"80", "95"}
+    for image in ("forecast_test.png", "forecast_week.png", "loss.png", "lead_errors.png"):
         assert (repo / "reports" / image).read_bytes().startswith(b"\x89PNG")
     report = (repo / "reports/report.md").read_text()
     assert "| persistence |" in report and "| linear_ar |" in report and "| model |" in report and "| mstl |" in report
@@ -103,7 +101,7 @@ def test_repro_writes_honest_metrics_and_report(repo: Path, first_run: dict) -> 
     assert report.splitlines()[4].startswith("## Verdicts:")
     assert first_run["selected"]["test"]["mae"] == first_run["test"][selected]["mae"]
     diagnostics = json.loads((repo / "reports/diagnostics.json").read_text())
-    assert len(diagnostics["checks"]) == 11
+    assert len(diagnostics["checks"]) == 12
     assert diagnostics["checks"]["leakage"]["verdict"] == "ok"
 
 
@@ -125,7 +123,7 @@ def test_forced_rerun_gives_identical_metrics(repo: Path, first_run: dict) -> No
 
 def test_killed_run_leaves_nothing_that_breaks_the_next(repo: Path, first_run: dict) -> None:
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
-    loss_file = repo / "reports/train/plots/metrics/train/loss.tsv"
+    loss_file = repo / "reports/train/1/plots/metrics/train/loss.tsv"
     loss_file.unlink()
     process = subprocess.Popen(
         [str(BIN / "dvc"), "repro", "--force"],
@@ -148,7 +146,7 @@ def test_killed_run_leaves_nothing_that_breaks_the_next(repo: Path, first_run: d
 
 def test_exp_run_set_param_reaches_training(repo: Path, first_run: dict) -> None:
     dvc(repo, "exp", "run", "-S", "lr=1e-4")
-    effective = json.loads((repo / "models/train_params.json").read_text())
+    effective = json.loads((repo / "models/1/train_params.json").read_text())
     assert effective["params"]["lr"] == pytest.approx(1e-4)
     assert effective["training"]["optimizer_learning_rate"] == pytest.approx(1e-4)
     shown = dvc(repo, "exp", "show", "--csv").stdout
@@ -196,7 +194,7 @@ def test_asker_setup_is_flagged(repo: Path, first_run: dict) -> None:
     assert checks["regularization_share"]["verdict"] == "problem"
     assert checks["exploding_training"]["verdict"] != "ok"  # elu/selu in recurrent cells, no clipping
     assert checks["leakage"]["suggestion"] == "dvc exp run -S shuffle=train -S scaler_fit=train"
-    audit = json.loads((repo / "data/windows/audit.json").read_text())
+    audit = json.loads((repo / "data/windows/1/audit.json").read_text())
     assert not audit["checks"]["leak_free"] and audit["checks"]["test_targets_inside_train_windows"] == 0
     diff = dvc(repo, "metrics", "diff", "main", "asker", "--all").stdout
     assert "checks.leakage.severity" in diff and "test.model.rel_mae" in diff
@@ -212,4 +210,27 @@ def test_diverging_experiment_fails_fast_and_keeps_metrics(repo: Path, first_run
     output = failed.stdout + failed.stderr
     assert "training diverged" in output and "at member 1, epoch 1, batch" in output and "lower 'lr'" in output
     assert (repo / "reports/metrics.json").read_bytes() == before
-    assert not (repo / "models/model.keras").exists()
+    assert not (repo / "models/1/model.keras").exists()
+
+
+def test_folds_run_as_dvc_stages_and_rerun_only_what_a_change_touches(repo: Path, first_run: dict) -> None:
+    git(repo, "checkout", "--", ".")
+    dvc(repo, "checkout")
+    run = dvc(repo, "exp", "run", "-n", "two-folds", "-S", "folds=[1,2]").stdout
+    assert "Running stage 'train@2'" in run and "Running stage 'windows@2'" in run
+    assert "Running stage 'train@1'" not in run and "Running stage 'windows@1'" not in run  # fold 1 is already up to date
+    pooled = read_metrics(repo)
+    folds = pooled["folds"]
+    assert folds["count"] == 2 and folds["leak_free"]
+    assert folds["per_fold"]["2"]["test_rows"][1] + 1 == folds["per_fold"]["1"]["test_rows"][0]  # successive test blocks
+    assert folds["per_fold"]["1"]["model_mae"] == first_run["test"]["model"]["mae"]  # fold 1 is the single split
+    fold_points = [json.loads((repo / f"reports/folds/{fold}/metrics.json").read_text())["test"]["points"] for fold in (1, 2)]
+    assert pooled["test"]["points"] == sum(fold_points)
+    for fold in (1, 2):
+        audit = json.loads((repo / f"data/windows/{fold}/audit.json").read_text())
+        assert audit["checks"]["leak_free"] and audit["split_rows"]["test"] == folds["per_fold"][str(fold)]["test_rows"]
+    params = yaml.safe_load((repo / "params.yaml").read_text())
+    (repo / "params.yaml").write_text(yaml.safe_dump({**params, "lr": 0.01}, sort_keys=False))
+    changed = set(json.loads(dvc(repo, "status", "--json").stdout))
+    assert {"train@1", "train@2"} <= changed
+    assert not changed & {"windows@1", "windows@2", "statistical@1", "statistical@2", "ingest"}
