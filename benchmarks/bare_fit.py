@@ -19,7 +19,7 @@ from stages.model import build_model, compile_model, model_inputs, start_from_ri
 from stages.params import load_params
 
 params = load_params()
-with np.load("data/windows/arrays.npz", allow_pickle=False) as data:
+with np.load("data/windows/1/arrays.npz", allow_pickle=False) as data:
     arrays = dict(data)
 x_train, y_train = model_inputs(arrays, "train"), arrays["y_train"]
 x_valid, y_valid = model_inputs(arrays, "valid"), arrays["y_valid"]

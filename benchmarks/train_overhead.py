@@ -40,8 +40,8 @@ def main() -> None:
         work = Path(scratch)
         for name in ("stages", "benchmarks"):
             shutil.copytree(ROOT / name, work / name)
-        (work / "data/windows").mkdir(parents=True)
-        shutil.copy2(ROOT / "data/windows/arrays.npz", work / "data/windows/arrays.npz")
+        (work / "data/windows/1").mkdir(parents=True)
+        shutil.copy2(ROOT / "data/windows/1/arrays.npz", work / "data/windows/1/arrays.npz")  # fold 1: the single split
         params = yaml.safe_load((ROOT / "params.yaml").read_text())
         params.update(epochs=args.epochs, patience=args.epochs + 1, reduce_lr_patience=0)
         (work / "params.yaml").write_text(yaml.safe_dump(params))

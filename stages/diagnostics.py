@@ -48,7 +48,7 @@ class Check:
 class Evidence:
     """Everything the checks read, gathered once by the evaluate stage (or planted by a test)."""
 
-    audit_checks: dict  # data/windows/audit.json "checks"
+    audit_checks: dict  # data/windows/<fold>/audit.json "checks"
     scaler_fit: str
     actual: np.ndarray  # test targets, original units, time order, first step ahead
     forecasts: dict[str, np.ndarray]  # "model" and baselines on the same points
