@@ -20,7 +20,7 @@ from stages.diagnostics import Evidence, diagnostics_summary, run_checks
 from stages.metrics import seasonal_naive_scale
 from stages.model import model_inputs
 from stages.params import Params, load_params, parse_params
-from stages.paths import SERIES_FILE, FoldPaths
+from stages.paths import SERIES_FILE, fold_paths
 from stages.scaling import Scaler
 from stages.scoring import calibrate, interval_report, score, significance
 from stages.selection import NETWORK, methods, selection_summary
@@ -201,7 +201,7 @@ def gather_evidence(
 
 def main() -> None:
     params = load_params()
-    paths = FoldPaths(stage_fold())
+    paths = fold_paths(stage_fold())
     series = load_arrays(SERIES_FILE)
     train_end, _, end = fold_rows(len(series["target"]), params, paths.fold)
     series = fold_series(series, end)

@@ -17,64 +17,45 @@ SUMMARY_FILE = Path("data/interim/summary.json")
 
 @dataclass(frozen=True)
 class FoldPaths:
-    """The files of one fold: ``fold`` 1 is the last test block, 2 the one before it, ..."""
+    """The files of one fold: fold 1 is the last test block, 2 the one before it, ..."""
 
     fold: int
+    statistical: Path
+    statistical_summary: Path
+    arrays: Path
+    scaler: Path
+    audit: Path
+    model: Path
+    effective_params: Path
+    live_dir: Path
+    history_dir: Path
+    test_forecasts: Path
+    metrics: Path
+    diagnostics: Path
 
-    def _under(self, root: str, name: str) -> Path:
-        return Path(root) / str(self.fold) / name
 
-    # statistical
-    @property
-    def statistical(self) -> Path:
-        return self._under("data/statistical", "forecasts.npz")
-
-    @property
-    def statistical_summary(self) -> Path:
-        return self._under("data/statistical", "summary.json")
-
-    # windows
-    @property
-    def arrays(self) -> Path:
-        return self._under("data/windows", "arrays.npz")
-
-    @property
-    def scaler(self) -> Path:
-        return self._under("data/windows", "scaler.json")
-
-    @property
-    def audit(self) -> Path:
-        return self._under("data/windows", "audit.json")
-
-    # train
-    @property
-    def model(self) -> Path:
-        return self._under("models", "model.keras")
-
-    @property
-    def effective_params(self) -> Path:
-        return self._under("models", "train_params.json")
-
-    @property
-    def live_dir(self) -> Path:
-        return self._under("reports/train", "")
-
-    @property
-    def history_dir(self) -> Path:
-        return self.live_dir / "plots" / "metrics"
-
-    # evaluate
-    @property
-    def test_forecasts(self) -> Path:
-        return self._under("data/evaluate", "test.npz")
-
-    @property
-    def metrics(self) -> Path:
-        return self._under("reports/folds", "metrics.json")
-
-    @property
-    def diagnostics(self) -> Path:
-        return self._under("reports/folds", "diagnostics.json")
+def fold_paths(fold: int) -> FoldPaths:
+    """Each per-fold stage's files under a directory named by the fold, as dvc.yaml's ``${item}``."""
+    live_dir = Path(f"reports/train/{fold}")
+    return FoldPaths(
+        fold=fold,
+        # statistical
+        statistical=Path(f"data/statistical/{fold}/forecasts.npz"),
+        statistical_summary=Path(f"data/statistical/{fold}/summary.json"),
+        # windows
+        arrays=Path(f"data/windows/{fold}/arrays.npz"),
+        scaler=Path(f"data/windows/{fold}/scaler.json"),
+        audit=Path(f"data/windows/{fold}/audit.json"),
+        # train
+        model=Path(f"models/{fold}/model.keras"),
+        effective_params=Path(f"models/{fold}/train_params.json"),
+        live_dir=live_dir,
+        history_dir=live_dir / "plots" / "metrics",
+        # evaluate
+        test_forecasts=Path(f"data/evaluate/{fold}/test.npz"),
+        metrics=Path(f"reports/folds/{fold}/metrics.json"),
+        diagnostics=Path(f"reports/folds/{fold}/diagnostics.json"),
+    )
 
 
 # pool: every fold's test block together

@@ -15,7 +15,7 @@ import pandas as pd
 from stages.common import atomic_path, load_arrays, read_json, run_stage, write_json
 from stages.intervals import interval
 from stages.params import Params, load_params
-from stages.paths import DIAGNOSTICS_FILE, LEADS_FILE, METRICS_FILE, PREDICTIONS_FILE, SERIES_FILE, FoldPaths
+from stages.paths import DIAGNOSTICS_FILE, LEADS_FILE, METRICS_FILE, PREDICTIONS_FILE, SERIES_FILE, fold_paths
 from stages.scoring import interval_report, interval_scores, lead_table, predictions_table, significance
 from stages.selection import NETWORK, methods, selection_summary
 
@@ -129,7 +129,7 @@ def pooled_diagnostics(fold_diagnostics: list[dict]) -> dict:
 
 def main() -> None:
     params = load_params()
-    folds = [FoldPaths(fold) for fold in params.folds]
+    folds = [fold_paths(fold) for fold in params.folds]
     fold_metrics = [read_json(paths.metrics) for paths in folds]
     metrics, table, leads = pool(
         fold_metrics,

@@ -33,7 +33,7 @@ from stages.paths import (
     SKILL_IMAGE,
     SUMMARY_FILE,
     WEEK_IMAGE,
-    FoldPaths,
+    fold_paths,
 )
 from stages.selection import NETWORK, best_baseline
 
@@ -210,10 +210,22 @@ def folds_section(folds: dict) -> list[str]:
         "",
         f"The network's rel_mae ranges from {spread['min']:.3f} to {spread['max']:.3f} across folds (std {spread['std']:.3f}). "
         "Fold 1 is the last test block; each fold's model, scaler, ridge and statistical baselines were fit on that "
-        "fold's train rows only. The tables above pool every fold's test block.",
+        "fold's train rows only. The tables below pool every fold's test block.",
         "",
     ]
     return lines
+
+
+def per_fold_counts(diagnostics: dict) -> list[str]:
+    """With several folds the counts above add up every fold's checks; the table below is fold 1's."""
+    if "per_fold" not in diagnostics:
+        return []
+    counts = "; ".join(
+        f"fold {fold}: {row['problems']} problem(s), {row['warnings']} warning(s)"
+        for fold, row in diagnostics["per_fold"].items()
+    )
+    where = "each fold's are in reports/folds/F/diagnostics.json"
+    return [f"Counts over every fold ({counts}). The checks below are fold 1's; {where}.", ""]
 
 
 def diagnostics_table(diagnostics: dict) -> str:
@@ -265,8 +277,9 @@ def verdict(metrics: dict) -> str:
     test, tested = metrics["test"], metrics["significance"]
     model, rival = test[NETWORK], tested["rival"]
     absolute, squared, interval = tested["absolute"], tested["squared"], tested["model_rel_mae_95"]
+    where = "On the test block" if metrics["folds"]["count"] == 1 else f"On the {metrics['folds']['count']} folds' test blocks"
     statement = (
-        f"On the test block the network is **{absolute['verdict']}** {rival}, the best baseline on valid "
+        f"{where} the network is **{absolute['verdict']}** {rival}, the best baseline on valid "
         f"(Diebold-Mariano test with the Harvey-Leybourne-Newbold correction on absolute errors: p = {absolute['p_value']:.3g}; "
         f"on squared errors: {squared['verdict']}, p = {squared['p_value']:.3g}). "
         f"Network rel_mae {model['rel_mae']:.3f} (95 % block-bootstrap interval {interval['low']:.3f} to {interval['high']:.3f})."
@@ -323,6 +336,7 @@ def render_report(
         "",
         f"## Verdicts: {diagnostics['problems']} problem(s){about}, {diagnostics['warnings']} warning(s)",
         "",
+        *per_fold_counts(diagnostics),
         diagnostics_table(diagnostics),
         "",
         *folds_section(metrics["folds"]),
@@ -387,7 +401,7 @@ def main() -> None:
     params = load_params()
     metrics = read_json(METRICS_FILE)
     diagnostics = read_json(DIAGNOSTICS_FILE)
-    last_fold = FoldPaths(1)
+    last_fold = fold_paths(1)
     audit = read_json(last_fold.audit)
     summary = read_json(SUMMARY_FILE)
     table = pd.read_csv(PREDICTIONS_FILE)

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from stages.common import load_arrays, run_stage, save_arrays, write_json
 from stages.params import load_params
-from stages.paths import SERIES_FILE, FoldPaths
+from stages.paths import SERIES_FILE, fold_paths
 from stages.split import fold_rows, fold_series, stage_fold
 from stages.statistical_baselines import bridge_gaps, fit_all
 
 
 def main() -> None:
     params = load_params()
-    paths = FoldPaths(stage_fold())
+    paths = fold_paths(stage_fold())
     series = load_arrays(SERIES_FILE)
     train_end, _, end = fold_rows(len(series["target"]), params, paths.fold)
     series = fold_series(series, end)

@@ -19,7 +19,7 @@ import numpy as np
 
 from stages.common import TrainingError, atomic_path, load_arrays, quiet_tensorflow, run_stage, write_json
 from stages.params import UNBOUNDED_ACTIVATIONS, Params, as_dict, load_params
-from stages.paths import FoldPaths
+from stages.paths import fold_paths
 from stages.split import stage_fold
 
 quiet_tensorflow()
@@ -243,7 +243,7 @@ def save_model(model: keras.Model, path: Path) -> None:
 
 def main() -> None:
     params = load_params()
-    paths = FoldPaths(stage_fold())
+    paths = fold_paths(stage_fold())
     arrays = load_arrays(paths.arrays)
     with Live(str(paths.live_dir), dvcyaml=False, save_dvc_exp=False, report=None) as live:
         model, summary, seconds = train_model(arrays, params, live)

@@ -15,7 +15,7 @@ from sklearn.utils import shuffle as sklearn_shuffle
 
 from stages.common import DataError, load_arrays, run_stage, save_arrays, write_json
 from stages.params import Params, load_params
-from stages.paths import SERIES_FILE, FoldPaths
+from stages.paths import SERIES_FILE, fold_paths
 from stages.scaling import Scaler, fit_scaler
 from stages.split import BLOCKS, fold_rows, fold_series, split_rows, stage_fold
 
@@ -377,7 +377,7 @@ def build_windows(
 
 def main() -> None:
     params = load_params()
-    paths = FoldPaths(stage_fold())
+    paths = fold_paths(stage_fold())
     series = load_arrays(SERIES_FILE)
     train_end, valid_end, end = fold_rows(len(series["target"]), params, paths.fold)
     series = fold_series(series, end)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,12 @@ from stages.params import Params, load_params
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED_CSV = ROOT / "data" / "raw" / "elecdemand_vic_2014.csv"
+
+
+@pytest.fixture(autouse=True)
+def stage_command_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stage's main() called in-process sees no pytest arguments: it runs for fold 1, as `dvc repro` would."""
+    monkeypatch.setattr(sys, "argv", [sys.argv[0]])
 
 
 @pytest.fixture

@@ -3,17 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
-import pytest
 
-from stages.evaluate import (
-    in_time_order,
-    lead_table,
-    prediction_intervals,
-    predictions_table,
-    significance,
-    to_original_units,
-)
+from stages.evaluate import in_time_order, to_original_units
 from stages.scaling import Scaler
 
 
@@ -39,71 +30,3 @@ def test_delta_forecasts_are_put_back_on_the_last_input_then_unscaled() -> None:
     delta = np.array([[0.5], [0.25]])
     np.testing.assert_allclose(to_original_units(delta, x, scaler, "delta"), [[10 + 2 * 2.0], [10 + 2 * -0.75]])
     np.testing.assert_allclose(to_original_units(delta, x, scaler, "level"), [[11.0], [10.5]])
-
-
-def test_predictions_table_lists_each_target_in_time_order_with_its_origin_and_lead() -> None:
-    stamps = pd.date_range("2014-01-01", periods=10, freq="30min").to_numpy()
-    rows = np.array([[4, 5], [6, 7]])
-    actual = rows.astype(float)
-    bounds = {"model_95": (actual - 0.5, actual + 0.5)}
-    table = predictions_table(stamps, rows, actual, {"model": actual + 1, "persistence": actual - 1}, bounds)
-    assert list(table.columns) == [
-        "origin",
-        "timestamp",
-        "lead",
-        "actual",
-        "model",
-        "persistence",
-        "model_95_lower",
-        "model_95_upper",
-    ]
-    assert list(table["lead"]) == [1, 1, 2, 2]
-    assert list(table["origin"]) == ["2014-01-01T01:30:00", "2014-01-01T02:30:00"] * 2
-    assert list(table["model_95_upper"]) == [4.5, 6.5, 5.5, 7.5]
-    assert list(table["timestamp"]) == [
-        "2014-01-01T02:00:00",
-        "2014-01-01T03:00:00",
-        "2014-01-01T02:30:00",
-        "2014-01-01T03:30:00",
-    ]
-    assert list(table["model"]) == [5.0, 7.0, 6.0, 8.0]
-
-
-def test_lead_table_scores_each_lead_on_its_own() -> None:
-    actual = np.array([[1.0, 2.0], [3.0, 4.0]])
-    forecasts = {"model": actual + np.array([0.1, 1.0]), "persistence": actual + np.array([0.2, -2.0])}
-    table = lead_table(actual, forecasts)
-    np.testing.assert_allclose(table["model_mae"], [0.1, 1.0])
-    np.testing.assert_allclose(table["persistence_rmse"], [0.2, 2.0])
-    np.testing.assert_allclose(table["model_rel_mae"], [0.5, 0.5])
-
-
-def test_two_identical_forecasts_are_not_distinguishable_and_a_much_better_one_is_better() -> None:
-    rng = np.random.default_rng(0)
-    actual = rng.normal(size=(400, 3)).cumsum(axis=0)
-    persistence = np.vstack([actual[:1], actual[:-1]])
-    rival = actual + rng.normal(scale=1.0, size=actual.shape)
-    same, by_lead = significance(actual, {"model": rival, "linear_ar": rival, "persistence": persistence}, "linear_ar", seed=0)
-    assert same["absolute"]["verdict"] == same["squared"]["verdict"] == "not distinguishable from"
-    assert same["absolute"]["p_value"] == 1.0 and list(by_lead["dm_p_absolute"]) == [1.0, 1.0, 1.0]
-    sharper = actual + rng.normal(scale=0.3, size=actual.shape)
-    better, _ = significance(actual, {"model": sharper, "linear_ar": rival, "persistence": persistence}, "linear_ar", seed=0)
-    assert better["absolute"]["verdict"] == "better than" and better["absolute"]["p_value"] < 1e-6
-    interval = better["model_rel_mae_95"]
-    point = np.abs(actual - sharper).mean() / np.abs(actual - persistence).mean()
-    assert interval["low"] < point < interval["high"] and interval["block"] >= 3
-
-
-def test_intervals_are_calibrated_on_valid_and_measured_on_test() -> None:
-    rng = np.random.default_rng(1)
-    spread = np.array([1.0, 3.0])  # errors grow with the lead time
-    valid_actual, test_actual = rng.normal(size=(2000, 2)) * spread, rng.normal(size=(4000, 2)) * spread
-    zeros = {"valid": np.zeros((2000, 2)), "test": np.zeros((4000, 2))}
-    summary, bounds = prediction_intervals(
-        (valid_actual, {"model": zeros["valid"]}), (test_actual, {"model": zeros["test"]}), ("model",), (0.8, 0.95)
-    )
-    assert abs(summary["model"]["95"]["coverage"] - 0.95) < 0.015 and abs(summary["model"]["80"]["coverage"] - 0.8) < 0.02
-    lower, upper = bounds["model_95"]
-    np.testing.assert_allclose(lower, -upper)
-    assert upper[0, 1] / upper[0, 0] == pytest.approx(3.0, rel=0.1)  # a wider band where the errors are wider
-    assert len(summary["by_lead"]["model_coverage_95"]) == 2

@@ -63,6 +63,11 @@ def test_dvc_float_format_is_read_as_float() -> None:
         ({"season": 0}, "param 'season' is 0; it must be >= 1"),
         ({"season": "daily"}, "param 'season' must be a whole number or auto, got 'daily'"),
         ({"season": 7.5}, "param 'season' must be a whole number or auto, got 7.5"),
+        ({"folds": [1, 3]}, "param 'folds' is [1, 3]; list the folds from the last test block back: [1], [1, 2]"),
+        ({"folds": [0]}, "param 'folds' is 0; it must be >= 1"),
+        ({"folds": []}, "param 'folds' needs at least one value"),
+        ({"interval_levels": [0.95, 1.0]}, "param 'interval_levels' is 1.0; it must be < 1"),
+        ({"interval_levels": [0.8, 0.8]}, "param 'interval_levels' lists a value twice"),
     ],
 )
 def test_bad_params_are_refused_with_the_key_named(raw: dict, message: str) -> None:

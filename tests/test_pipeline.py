@@ -61,7 +61,8 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if source.is_file() and not name.startswith(("reports/", "models/", "data/")) and name != "dvc.lock":
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / name)
-    head_of_bundled_csv(target / TINY["data_path"], 1500)  # data/raw/ holds nothing else the pipeline reads
+    (target / "data/raw").mkdir(parents=True)
+    head_of_bundled_csv(target / TINY["data_path"], 1500)  # the only data the tiny config reads
     # The committed values, not the working tree's: after `dvc exp apply` those may hold an experiment's values.
     # Keys the working tree adds (a new param not yet committed) come along with their values.
     committed = subprocess.run(["git", "show", "HEAD:params.yaml"], cwd=ROOT, check=True, capture_output=True, text=True).stdout

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +11,7 @@ from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 
 from stages import windows
 from stages.common import DataError, run_stage, save_arrays
-from stages.paths import SERIES_FILE, FoldPaths
+from stages.paths import SERIES_FILE, fold_paths
 from stages.windows import BLOCKS, build_windows, split_rows
 from tests.conftest import small_params
 
@@ -213,7 +212,6 @@ def test_windows_stage_refuses_a_short_series_and_writes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(sys, "argv", ["windows", "--fold", "1"])
     (tmp_path / "params.yaml").write_text("window: 60\n")
     stamps, target, extra = _index_series(50)
     save_arrays(
@@ -230,7 +228,7 @@ def test_windows_stage_refuses_a_short_series_and_writes_nothing(
         run_stage(windows.main)
     assert stop.value.code == 2
     assert "50 rows split 35/7/8 leave a block without a whole window (window 60 + horizon 1)" in capsys.readouterr().err
-    paths = FoldPaths(1)
+    paths = fold_paths(1)
     assert not paths.arrays.exists() and not paths.audit.exists() and not paths.scaler.exists()
 
 
