@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import math
 import os
+import re
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +20,16 @@ import numpy as np
 from stages.params import ParamError
 
 SIGNIFICANT_DIGITS = 6
+# TensorFlow's native start-up lines on a machine without a GPU: informational, though one is logged
+# at error level (E0000 ... failed call to cuInit). TF_CPP_MIN_LOG_LEVEL does not silence them in TF 2.21.
+TENSORFLOW_STARTUP_NOISE = re.compile(
+    rb"All log messages before absl::InitializeLog\(\) is called"
+    rb"|\] oneDNN custom operations are on"
+    rb"|cudart_stub\.cc:\d+\] Could not find cuda drivers"
+    rb"|cuda_platform\.cc:\d+\] failed call to cuInit"
+    rb"|cpu_feature_guard\.cc:\d+\] This TensorFlow binary is optimized"
+    rb"|^To enable the following instructions: .* rebuild TensorFlow"
+)
 
 
 class DataError(ValueError):
@@ -124,6 +137,38 @@ def run_stage(main: Callable[[], None]) -> None:
         sys.exit(1)
 
 
-def quiet_tensorflow() -> None:
-    """Hide TensorFlow's start-up chatter; call before keras is imported."""
+def quiet_tensorflow(entry_point: bool = False) -> None:
+    """Hide TensorFlow's start-up chatter; call before keras is imported.
+
+    In a stage's own process (``entry_point``), native writes to stderr pass through a filter
+    that drops exactly the lines of :data:`TENSORFLOW_STARTUP_NOISE` and lets everything else,
+    real errors included, through; HONEST_FORECAST_DEBUG=1 shows them all.
+    """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if entry_point and os.environ.get(DEBUG_SWITCH) != "1":
+        filter_stderr(TENSORFLOW_STARTUP_NOISE)
+
+
+def filter_stderr(noise: re.Pattern[bytes]) -> None:
+    """Route file descriptor 2 (Python's and native libraries' stderr) through a line filter until exit."""
+    sys.stderr.flush()
+    terminal = os.dup(2)
+    read_end, write_end = os.pipe()
+    os.dup2(write_end, 2)
+    os.close(write_end)
+
+    def pump() -> None:
+        with os.fdopen(read_end, "rb") as source, os.fdopen(os.dup(terminal), "wb", buffering=0) as sink:
+            for line in source:
+                if not noise.search(line):
+                    sink.write(line)
+
+    thread = threading.Thread(target=pump, name="stderr-filter", daemon=True)
+    thread.start()
+
+    def restore() -> None:
+        sys.stderr.flush()
+        os.dup2(terminal, 2)  # the pipe's last writer is gone: the filter drains what is left and stops
+        thread.join(timeout=5)
+
+    atexit.register(restore)

@@ -9,6 +9,7 @@ network's difference from the best baseline on test is more than chance (Diebold
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,6 @@ from stages import baselines
 from stages.common import load_arrays, quiet_tensorflow, read_json, run_stage, save_arrays, write_json
 from stages.diagnostics import Evidence, diagnostics_summary, run_checks
 from stages.metrics import seasonal_naive_scale
-from stages.model import model_inputs
 from stages.params import Params, load_params, parse_params
 from stages.paths import SERIES_FILE, fold_paths
 from stages.scaling import Scaler
@@ -26,8 +26,10 @@ from stages.scoring import calibrate, interval_report, score, significance
 from stages.selection import NETWORK, methods, selection_summary
 from stages.split import fold_rows, fold_series, stage_fold
 
-quiet_tensorflow()
+quiet_tensorflow(entry_point=__name__ == "__main__")  # before anything imports keras
 import keras  # noqa: E402
+
+from stages.model import model_inputs  # noqa: E402
 
 EVALUATED_BLOCKS = ("valid", "test")
 
@@ -207,7 +209,9 @@ def main() -> None:
     series = fold_series(series, end)
     arrays = load_arrays(paths.arrays)
     scaler = Scaler.from_dict(read_json(paths.scaler))
-    model = keras.saving.load_model(paths.model, safe_mode=True)
+    with warnings.catch_warnings():  # the saved model carries the averaged members' optimizer, which evaluate never steps
+        warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+        model = keras.saving.load_model(paths.model, safe_mode=True)
     statistical = load_arrays(paths.statistical)
     metrics, test_arrays, test_view = evaluate(model, arrays, series, statistical, scaler, params, train_end)
     metrics["skipped"] = {

@@ -22,7 +22,7 @@ from stages.params import UNBOUNDED_ACTIVATIONS, Params, as_dict, load_params
 from stages.paths import fold_paths
 from stages.split import stage_fold
 
-quiet_tensorflow()
+quiet_tensorflow(entry_point=__name__ == "__main__")
 import keras  # noqa: E402
 from dvclive import Live  # noqa: E402
 
@@ -95,6 +95,36 @@ class LiveLogger(keras.callbacks.Callback):
         self.live.next_step()
 
 
+class ProgressLine(keras.callbacks.Callback):
+    """One compact line per epoch on stdout, so a person watching `dvc repro` sees training move.
+
+    The time left is an upper bound: early stopping ends training once ``patience`` epochs
+    pass without a better valid loss, so at most that many epochs remain after the best one.
+    """
+
+    def __init__(self, params: Params, label: str = "train") -> None:
+        super().__init__()
+        self.epochs, self.patience, self.label = params.epochs, params.patience, label
+        self.best, self.best_epoch, self.started = math.inf, 0, time.perf_counter()
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        logs = logs or {}
+        done = epoch + 1
+        if logs.get(MONITOR, math.inf) < self.best:
+            self.best, self.best_epoch = logs[MONITOR], done
+        per_epoch = (time.perf_counter() - self.started) / done
+        left = min(self.epochs - done, self.best_epoch + self.patience - done)
+        print(
+            f"{self.label}: epoch {done}/{self.epochs}  loss {logs.get('loss', math.nan):.5f}  "
+            f"valid {logs.get(MONITOR, math.nan):.5f}  best {self.best:.5f} (epoch {self.best_epoch})  "
+            f"{per_epoch:.1f} s/epoch, at most {left} more (~{left * per_epoch:.0f} s)",
+            flush=True,
+        )
+
+
 def initial_weights_fingerprint(shape: tuple[int, int, int, int], params: Params, seed: int | None) -> str:
     """Hash of a freshly built model's weights; equal for two builds only if seeding works."""
     if seed is not None:
@@ -113,7 +143,7 @@ def new_member(shape: tuple[int, int, int, int], params: Params, member: int, ri
     return model
 
 
-def train_model(arrays: dict, params: Params, live: Live | None = None) -> tuple[keras.Model, dict, float]:
+def train_model(arrays: dict, params: Params, live: Live | None = None, label: str = "train") -> tuple[keras.Model, dict, float]:
     """Build, compile and fit; return the model with the best valid weights, a summary and the seconds fit took.
 
     With several ``members`` they train side by side, one epoch each in turn, every one
@@ -137,7 +167,9 @@ def train_model(arrays: dict, params: Params, live: Live | None = None) -> tuple
     # Stock Keras callbacks, driven by hand with the mean forecast's valid figures.
     stopper = keras.callbacks.EarlyStopping(monitor=MONITOR, mode="min", patience=params.patience, restore_best_weights=True)
     stopper.set_model(model)
-    watchers: list[keras.callbacks.Callback] = [stopper]
+    progress = ProgressLine(params, label)
+    progress.set_model(model)
+    watchers: list[keras.callbacks.Callback] = [stopper, progress]
     if params.reduce_lr_patience:
         for member in members:
             plateau = keras.callbacks.ReduceLROnPlateau(monitor=MONITOR, factor=0.5, patience=params.reduce_lr_patience)
@@ -246,7 +278,7 @@ def main() -> None:
     paths = fold_paths(stage_fold())
     arrays = load_arrays(paths.arrays)
     with Live(str(paths.live_dir), dvcyaml=False, save_dvc_exp=False, report=None) as live:
-        model, summary, seconds = train_model(arrays, params, live)
+        model, summary, seconds = train_model(arrays, params, live, label=f"train (fold {paths.fold})")
     save_model(model, paths.model)
     write_json(
         paths.effective_params,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from stages.common import DEBUG_SWITCH, DataError, run_stage, write_text
+from stages.common import DEBUG_SWITCH, TENSORFLOW_STARTUP_NOISE, DataError, run_stage, write_text
 from tests.conftest import ROOT
 
 
@@ -70,3 +70,26 @@ def test_outputs_get_the_permissions_of_any_new_file(tmp_path: Path) -> None:
     finally:
         os.umask(mask)
     assert stat.S_IMODE((tmp_path / "out.txt").stat().st_mode) == stat.S_IMODE((tmp_path / "plain.txt").stat().st_mode) == 0o644
+
+
+def test_tensorflow_start_up_lines_are_dropped_and_everything_else_on_stderr_is_kept(tmp_path: Path) -> None:
+    """On a machine without a GPU TensorFlow logs 'failed call to cuInit' at error level; a real error must still show."""
+    code = (
+        "import os, sys\n"
+        "from stages.common import quiet_tensorflow\n"
+        "quiet_tensorflow(entry_point=True)\n"
+        "import keras\n"
+        "keras.ops.convert_to_numpy(keras.ops.ones(2) + 1)\n"
+        "print('python error line', file=sys.stderr)\n"
+        "os.write(2, b'E0000 a native error that is not start-up noise\\n')\n"
+        "raise SystemExit(3)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop(DEBUG_SWITCH, None)
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 3
+    assert result.stderr.splitlines() == ["python error line", "E0000 a native error that is not start-up noise"]
+    shown = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env={**env, DEBUG_SWITCH: "1"}, capture_output=True, text=True, timeout=120
+    )
+    assert any(TENSORFLOW_STARTUP_NOISE.search(line.encode()) for line in shown.stderr.splitlines())

@@ -8,71 +8,21 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
+import re
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.conftest import ROOT, head_of_bundled_csv
-
-TINY = {
-    "data_path": "data/raw/tiny.csv",
-    "window": 24,
-    "units": 8,
-    "epochs": 3,
-    "patience": 3,
-    "batch_size": 32,
-}
-BIN = Path(sys.prefix) / "bin"  # the environment running the tests, venv included
-
-
-def dvc(repo: Path, *args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "DVC_NO_ANALYTICS": "1"}
-    result = subprocess.run([str(BIN / "dvc"), *args], cwd=repo, env=env, capture_output=True, text=True, timeout=timeout)
-    if check and result.returncode != 0:
-        raise AssertionError(f"dvc {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
-    return result
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=test", "-c", "user.email=test@example.com", *args], cwd=repo, check=True, capture_output=True
-    )
-
-
-def read_metrics(repo: Path) -> dict:
-    return json.loads((repo / "reports" / "metrics.json").read_text())
+from tests.conftest import BIN, dvc, git, read_metrics, tiny_repo
 
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """This project's tracked files in a new git repo, its params set to the tiny config."""
-    target = tmp_path_factory.mktemp("pipeline") / "repo"
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT, check=True, capture_output=True, text=True
-    ).stdout.split("\n")
-    for name in filter(None, listed):
-        source = ROOT / name
-        if source.is_file() and not name.startswith(("reports/", "models/", "data/")) and name != "dvc.lock":
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / name)
-    (target / "data/raw").mkdir(parents=True)
-    head_of_bundled_csv(target / TINY["data_path"], 1500)  # the only data the tiny config reads
-    # The committed values, not the working tree's: after `dvc exp apply` those may hold an experiment's values.
-    # Keys the working tree adds (a new param not yet committed) come along with their values.
-    committed = subprocess.run(["git", "show", "HEAD:params.yaml"], cwd=ROOT, check=True, capture_output=True, text=True).stdout
-    params = {**yaml.safe_load((target / "params.yaml").read_text()), **yaml.safe_load(committed)}
-    params.update(TINY)
-    (target / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    git(target, "init", "-q", "-b", "main")
-    git(target, "add", "-A")
-    git(target, "commit", "-qm", "tiny config")
-    return target
+    return tiny_repo(tmp_path_factory.mktemp("pipeline") / "repo")
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +54,18 @@ def test_repro_writes_honest_metrics_and_report(repo: Path, first_run: dict) -> 
     diagnostics = json.loads((repo / "reports/diagnostics.json").read_text())
     assert len(diagnostics["checks"]) == 12
     assert diagnostics["checks"]["leakage"]["verdict"] == "ok"
+
+
+def test_plots_open_offline_with_every_declared_plot(repo: Path, first_run: dict, tmp_path: Path) -> None:
+    dvc(repo, "plots", "show", "-o", str(tmp_path / "plots"))
+    page = (tmp_path / "plots" / "index.html").read_text(encoding="utf-8")
+    sources = re.findall(r"<script[^>]*\bsrc\s*=\s*[\"']?([^\"' >]+)", page, flags=re.IGNORECASE)
+    assert not [source for source in sources if re.match(r"(https?:)?//", source)], sources
+    assert "vegaEmbed(" in page and "vega-lite 5." in page and "vega-embed 6." in page
+    declared = yaml.safe_load((repo / "dvc.yaml").read_text())["plots"]
+    names = [next(iter(plot)) if isinstance(plot, dict) else plot for plot in declared]
+    for name in names:
+        assert re.search(r'id\s*=\s*"' + re.sub(r"[^a-zA-Z0-9]", "_", name) + '"', page), name
 
 
 def test_second_repro_does_nothing(repo: Path, first_run: dict) -> None:
