@@ -74,9 +74,15 @@ class Evidence:
     train_block: np.ndarray | None = None  # the train rows' target values in time order, original units
     valid_persistence_rmse: float | None = None  # persistence's RMSE on the valid block, where the logged loss was measured
     interval_coverage: dict[str, float] = field(default_factory=dict)  # the network's test coverage per level ("95": 0.94)
+    every_lead: tuple[np.ndarray, dict[str, np.ndarray]] | None = None  # with horizon > 1: actuals and forecasts, all leads
+
+    def judged(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """What comparisons between methods judge: every lead time (``actual``/``forecasts`` hold lead 1 only)."""
+        return self.every_lead or (self.actual, self.forecasts)
 
     def test_mae(self, name: str) -> float:
-        return float(np.mean(np.abs(self.actual - self.forecasts[name])))
+        actual, forecasts = self.judged()
+        return float(np.mean(np.abs(actual - forecasts[name])))
 
     def best_baseline_on_test(self) -> str:
         return min((name for name in self.forecasts if name != "model"), key=self.test_mae)
@@ -166,9 +172,9 @@ def skill(actual: np.ndarray, forecast: np.ndarray, reference: np.ndarray) -> fl
 
 def check_better_than_copying(evidence: Evidence) -> Check:
     """The network against persistence and against the best baseline on test, in original units."""
-    model = evidence.forecasts["model"]
+    actual, forecasts = evidence.judged()
     best = evidence.best_baseline_on_test()
-    skills = {name: skill(evidence.actual, model, evidence.forecasts[name]) for name in dict.fromkeys(["persistence", best])}
+    skills = {name: skill(actual, forecasts["model"], forecasts[name]) for name in dict.fromkeys(["persistence", best])}
     versus_persistence = skills["persistence"]
     weaker = [name for name, value in skills.items() if value <= 0]
     # On a random walk the last value is the honest forecast: matching it closely is not a fault.
@@ -276,7 +282,8 @@ def check_collapse(evidence: Evidence) -> Check:
     ``target: delta`` it is large on any series whose changes are mostly noise (a random walk),
     where it says nothing about the forecast.
     """
-    std_ratio = float(np.std(evidence.forecasts["model"]) / np.std(evidence.actual))
+    actual, forecasts = evidence.judged()
+    std_ratio = float(np.std(forecasts["model"]) / np.std(actual))
     loss_ratio = float(evidence.train_mse_inference / np.var(evidence.scaled_train_targets))
     excused = evidence.network_is_best_on_test()
     verdict = OK if excused else _verdict(std_ratio < 0.8, std_ratio < 0.9)
@@ -305,8 +312,9 @@ def check_loss_in_units(evidence: Evidence) -> Check:
     """The validation loss the user saw during training, translated into the series' units."""
     seen_mse = float(np.min(evidence.history["valid/mse"]))
     seen_rmse = float(np.sqrt(seen_mse) * evidence.target_scale)
-    test_rmse = float(np.sqrt(np.mean((evidence.actual - evidence.forecasts["model"]) ** 2)))
-    persistence_rmse = float(np.sqrt(np.mean((evidence.actual - evidence.forecasts["persistence"]) ** 2)))
+    actual, forecasts = evidence.judged()
+    test_rmse = float(np.sqrt(np.mean((actual - forecasts["model"]) ** 2)))
+    persistence_rmse = float(np.sqrt(np.mean((actual - forecasts["persistence"]) ** 2)))
     typical_step = float(np.mean(np.abs(np.diff(evidence.actual))))
     # Compared on the block the loss was measured on: a test block on another scale would flatter or wrong it.
     reference = evidence.valid_persistence_rmse or persistence_rmse

@@ -148,6 +148,7 @@ def evaluate(
         "actual": actual[:, 0],
         "forecasts": {k: v[:, 0] for k, v in forecasts.items()},
         "in_time_order": bool(np.all(np.diff(rows[:, 0]) > 0)),
+        "every_lead": (actual.ravel(), {k: v.ravel() for k, v in forecasts.items()}) if params.horizon > 1 else None,
     }
     return metrics, test_arrays, test_view
 
@@ -198,6 +199,7 @@ def gather_evidence(
         train_block=series["target"][:train_end],
         valid_persistence_rmse=valid_metrics["persistence"]["rmse"],
         interval_coverage=interval_coverage,
+        every_lead=test_view["every_lead"],
     )
 
 

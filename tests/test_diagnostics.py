@@ -155,6 +155,21 @@ def test_best_lag_finds_a_trail_or_a_lead() -> None:
     assert best_lag(forecast=np.full(100, 5.0), actual=series[:100]) == 0  # a constant tracks nothing
 
 
+def test_with_several_lead_times_the_comparisons_judge_every_lead() -> None:
+    """Good one step ahead, worse than the ridge further out: only the every-lead view shows it."""
+    evidence = healthy()
+    rng = np.random.default_rng(5)
+    later = evidence.actual + 0.5 * rng.normal(size=TEST)  # lead 2: the network far off, the ridge still close
+    forecasts = {
+        name: np.concatenate([values, later if name == "model" else evidence.actual + 0.1 * rng.normal(size=TEST)])
+        for name, values in evidence.forecasts.items()
+    }
+    both = dataclasses.replace(evidence, every_lead=(np.concatenate([evidence.actual, evidence.actual]), forecasts))
+    assert "no_better_than_copying" not in fired(evidence)
+    assert "no_better_than_copying" in fired(both)
+    assert both.test_mae("model") > evidence.test_mae("model")
+
+
 @pytest.mark.parametrize("coverage", [{"80": 0.79, "95": 0.91}, {"80": 0.9, "95": 0.96}])
 def test_intervals_missing_their_level_by_more_than_three_points_fire_a_warning_only(coverage: dict) -> None:
     """Too narrow (0.91 for 95 %) or needlessly wide (0.90 for 80 %): either way the stated level is not what holds."""
