@@ -20,11 +20,11 @@ from stages.common import load_arrays, quiet_tensorflow, read_json, run_stage, s
 from stages.diagnostics import Evidence, diagnostics_summary, run_checks
 from stages.metrics import seasonal_naive_scale
 from stages.params import Params, load_params, parse_params
-from stages.paths import SERIES_FILE, fold_paths
+from stages.paths import fold_paths
 from stages.scaling import Scaler
 from stages.scoring import calibrate, interval_report, score, significance
 from stages.selection import NETWORK, methods, selection_summary
-from stages.split import fold_rows, fold_series, stage_fold
+from stages.split import load_fold_series, stage_fold
 
 quiet_tensorflow(entry_point=__name__ == "__main__")  # before anything imports keras
 import keras  # noqa: E402
@@ -206,9 +206,7 @@ def gather_evidence(
 def main() -> None:
     params = load_params()
     paths = fold_paths(stage_fold())
-    series = load_arrays(SERIES_FILE)
-    train_end, _, end = fold_rows(len(series["target"]), params, paths.fold)
-    series = fold_series(series, end)
+    series, train_end, _ = load_fold_series(params, paths.fold)
     arrays = load_arrays(paths.arrays)
     scaler = Scaler.from_dict(read_json(paths.scaler))
     with warnings.catch_warnings():  # the saved model carries the averaged members' optimizer, which evaluate never steps

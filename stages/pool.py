@@ -44,20 +44,21 @@ def common_methods(fold_metrics: list[dict]) -> list[str]:
     return [name for name in first if all(name in fold["test"] for fold in fold_metrics)]
 
 
-def pooled_test(fold_tests: list[dict[str, np.ndarray]], names: list[str]) -> tuple[np.ndarray, np.ndarray, dict]:
-    """Target rows, actuals and forecasts of every fold's test block, end to end in time order."""
-    ordered = sorted(fold_tests, key=lambda test: int(test["rows"][0, 0]))
+def in_time_order(fold_tests: list[dict[str, np.ndarray]]) -> list[dict[str, np.ndarray]]:
+    """The folds' test blocks, earliest first (fold k before fold 1)."""
+    return sorted(fold_tests, key=lambda test: int(test["rows"][0, 0]))
+
+
+def pooled_test(ordered: list[dict[str, np.ndarray]], names: list[str]) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Target rows, actuals and forecasts of the test blocks ``ordered`` in time order, end to end."""
     rows = np.concatenate([test["rows"] for test in ordered])
     actual = np.concatenate([test["actual"] for test in ordered])
     forecasts = {name: np.concatenate([test[f"forecast_{name}"] for test in ordered]) for name in names}
     return rows, actual, forecasts
 
 
-def pooled_bounds(
-    fold_tests: list[dict[str, np.ndarray]], name: str, levels: list[str]
-) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Each fold's intervals (its own valid calibration) around its forecasts, end to end."""
-    ordered = sorted(fold_tests, key=lambda test: int(test["rows"][0, 0]))
+def pooled_bounds(ordered: list[dict[str, np.ndarray]], name: str, levels: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each fold's intervals (its own valid calibration) around its forecasts, end to end in time order."""
     bounds = {}
     for key in levels:
         pieces = [interval(test[f"forecast_{name}"], test[f"radius_{name}_{key}"]) for test in ordered]
@@ -101,10 +102,11 @@ def pool(
     # one fold: its own choice, made on unrounded scores (metrics.json keeps 6 significant digits)
     metrics["selected"] = first["selected"] if len(fold_metrics) == 1 else selection_summary(metrics)
     rival = metrics["selected"]["best_baseline"]["valid"]
-    rows, actual, forecasts = pooled_test(fold_tests, names)
+    ordered = in_time_order(fold_tests)
+    rows, actual, forecasts = pooled_test(ordered, names)
     metrics["significance"], significance_by_lead = significance(actual, forecasts, rival, params.seed)
     levels = list(first["intervals"][NETWORK])
-    bounds = {name: pooled_bounds(fold_tests, name, levels) for name in (NETWORK, rival)}
+    bounds = {name: pooled_bounds(ordered, name, levels) for name in (NETWORK, rival)}
     scores = {name: interval_scores(actual, bounds[name]) for name in bounds}
     metrics["intervals"], coverage_by_lead = interval_report(scores, (NETWORK, rival))
     metrics["skipped"] = {name: reason for fold in fold_metrics for name, reason in fold["skipped"].items()}

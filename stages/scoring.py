@@ -13,7 +13,7 @@ import pandas as pd
 from stages.intervals import coverage, interval_summary, mean_width
 from stages.metrics import all_metrics
 from stages.selection import NETWORK
-from stages.significance import block_bootstrap_ratio, compare, default_block, diebold_mariano
+from stages.significance import block_bootstrap_ratio, default_block, diebold_mariano, verdict
 
 
 def score(forecasts: dict[str, np.ndarray], actual: np.ndarray, mase_scale: float) -> dict[str, dict[str, float]]:
@@ -70,11 +70,7 @@ def lead_table(actual: np.ndarray, forecasts: dict[str, np.ndarray]) -> pd.DataF
 
 def _test_result(model_loss: np.ndarray, rival_loss: np.ndarray, horizon: int) -> dict:
     result = diebold_mariano(model_loss, rival_loss, horizon)
-    return {
-        "statistic": result.statistic,
-        "p_value": result.p_value,
-        "verdict": compare(model_loss, rival_loss, horizon),
-    }
+    return {"statistic": result.statistic, "p_value": result.p_value, "verdict": verdict(result)}
 
 
 def significance(actual: np.ndarray, forecasts: dict[str, np.ndarray], rival: str, seed: int) -> tuple[dict, pd.DataFrame]:

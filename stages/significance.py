@@ -79,14 +79,20 @@ def diebold_mariano(loss_a: np.ndarray, loss_b: np.ndarray, horizon: int = 1) ->
     return DieboldMariano(statistic=statistic, p_value=p_value, mean_difference=mean, points=n)
 
 
+def verdict(result: DieboldMariano, alpha: float = 0.05) -> str:
+    """A test of loss_a against loss_b read as "better than", "not distinguishable from" or "worse than"."""
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be between 0 and 1, got {alpha}")
+    if result.p_value >= alpha:
+        return INDISTINGUISHABLE
+    return BETTER if result.mean_difference < 0 else WORSE
+
+
 def compare(loss_model: np.ndarray, loss_rival: np.ndarray, horizon: int = 1, alpha: float = 0.05) -> str:
     """The verdict a report can print: "better than", "not distinguishable from" or "worse than" the rival."""
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be between 0 and 1, got {alpha}")
-    result = diebold_mariano(loss_model, loss_rival, horizon=horizon)
-    if result.p_value >= alpha:
-        return INDISTINGUISHABLE
-    return BETTER if result.mean_difference < 0 else WORSE
+    return verdict(diebold_mariano(loss_model, loss_rival, horizon=horizon), alpha)
 
 
 def block_bootstrap_ratio(

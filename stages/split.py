@@ -6,7 +6,9 @@ import sys
 
 import numpy as np
 
+from stages.common import load_arrays
 from stages.params import ParamError, Params
+from stages.paths import SERIES_FILE
 
 BLOCKS = ("train", "valid", "test")
 SERIES_ROW_KEYS = ("timestamps", "wall_times", "target", "covariates", "filled_target")  # series.npz arrays with a row axis
@@ -41,6 +43,13 @@ def fold_rows(rows: int, params: Params, fold: int) -> tuple[int, int, int]:
 def fold_series(series: dict[str, np.ndarray], end: int) -> dict[str, np.ndarray]:
     """The series as a fold sees it: the rows before ``end`` only."""
     return {key: values[:end] if key in SERIES_ROW_KEYS else values for key, values in series.items()}
+
+
+def load_fold_series(params: Params, fold: int) -> tuple[dict[str, np.ndarray], int, int]:
+    """The series as fold ``fold`` sees it, with the end rows of its train and valid blocks."""
+    series = load_arrays(SERIES_FILE)
+    train_end, valid_end, end = fold_rows(len(series["target"]), params, fold)
+    return fold_series(series, end), train_end, valid_end
 
 
 def stage_fold(argv: list[str] | None = None) -> int:

@@ -7,19 +7,17 @@ data always does.
 
 from __future__ import annotations
 
-from stages.common import load_arrays, run_stage, save_arrays, write_json
+from stages.common import run_stage, save_arrays, write_json
 from stages.params import load_params
-from stages.paths import SERIES_FILE, fold_paths
-from stages.split import fold_rows, fold_series, stage_fold
+from stages.paths import fold_paths
+from stages.split import load_fold_series, stage_fold
 from stages.statistical_baselines import bridge_gaps, fit_all
 
 
 def main() -> None:
     params = load_params()
     paths = fold_paths(stage_fold())
-    series = load_arrays(SERIES_FILE)
-    train_end, _, end = fold_rows(len(series["target"]), params, paths.fold)
-    series = fold_series(series, end)
+    series, train_end, _ = load_fold_series(params, paths.fold)
     target, bridged = bridge_gaps(series["target"])
     seasons = tuple(int(s) for s in series["seasons"])
     fitted = fit_all(target, train_end, int(series["season"]), seasons, params.horizon)

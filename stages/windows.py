@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import shuffle as sklearn_shuffle
 
-from stages.common import DataError, load_arrays, run_stage, save_arrays, write_json
+from stages.common import DataError, run_stage, save_arrays, write_json
 from stages.params import Params, load_params
-from stages.paths import SERIES_FILE, fold_paths
+from stages.paths import fold_paths
 from stages.scaling import Scaler, fit_scaler
-from stages.split import BLOCKS, fold_rows, fold_series, split_rows, stage_fold
+from stages.split import BLOCKS, load_fold_series, split_rows, stage_fold
 
 # Input channels per calendar kind (set by ingest from the series' spacing): each a position on a circle.
 CALENDAR_CHANNELS = {
@@ -378,9 +378,7 @@ def build_windows(
 def main() -> None:
     params = load_params()
     paths = fold_paths(stage_fold())
-    series = load_arrays(SERIES_FILE)
-    train_end, valid_end, end = fold_rows(len(series["target"]), params, paths.fold)
-    series = fold_series(series, end)
+    series, train_end, valid_end = load_fold_series(params, paths.fold)
     names = [str(series["target_name"]), *(str(name) for name in series["covariate_names"])]
     arrays, scaler, report = build_windows(
         series.get("wall_times", series["timestamps"]),  # the calendar follows the wall clock the file states
