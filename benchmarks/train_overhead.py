@@ -1,20 +1,25 @@
-"""Benchmark: wall time of `python -m stages.train` against a bare model.fit script.
+"""Benchmark: wall time of `python -m stages.train` against a bare model.fit script, or against the stage at a git ref.
 
-Both run as fresh processes (TensorFlow import included) on the committed arrays with the
-same model and the same number of epochs (early stopping made inert), alternating, and the
-median of each is reported. Usage, from the repo root after `dvc repro`:
+Both run as fresh processes (TensorFlow import included) with the same model and the same
+number of epochs (early stopping made inert), alternating, and the median of each is
+reported. The bare fit trains on the windows cut whole into arrays; ``--against REF`` instead
+runs the train stage of commit REF on the windows its own windows stage writes (e.g. the
+materialised windows before streaming). Usage, from the repo root after `dvc repro`:
 
     python benchmarks/train_overhead.py --epochs 10 --repeats 3
+    python benchmarks/train_overhead.py --epochs 10 --repeats 3 --against b90321c
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -31,34 +36,61 @@ def timed(command: list[str], cwd: Path) -> float:
     return time.perf_counter() - started
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as scratch:
-        work = Path(scratch)
+def workspace(work: Path, epochs: int, ref: str | None = None) -> None:
+    """This checkout's stages and fold-1 windows in ``work``, or those of commit ``ref`` (windows rebuilt by its own stage)."""
+    if ref is None:
         for name in ("stages", "benchmarks"):
             shutil.copytree(ROOT / name, work / name)
         (work / "data/windows/1").mkdir(parents=True)
         shutil.copy2(ROOT / "data/windows/1/arrays.npz", work / "data/windows/1/arrays.npz")  # fold 1: the single split
         params = yaml.safe_load((ROOT / "params.yaml").read_text())
-        params.update(epochs=args.epochs, patience=args.epochs + 1, reduce_lr_patience=0)
-        (work / "params.yaml").write_text(yaml.safe_dump(params))
-        # dvclive needs a git repo with a commit, as in a real checkout
-        subprocess.run(["git", "init", "-q"], cwd=work, check=True)
+    else:
+        archive = subprocess.run(
+            ["git", "archive", ref, "stages", "params.yaml"], cwd=ROOT, check=True, capture_output=True
+        ).stdout
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(work, filter="data")
+        (work / "data/interim").mkdir(parents=True)
+        shutil.copy2(ROOT / "data/interim/series.npz", work / "data/interim/series.npz")
+        params = yaml.safe_load((work / "params.yaml").read_text())
+    params.update(epochs=epochs, patience=epochs + 1, reduce_lr_patience=0)
+    (work / "params.yaml").write_text(yaml.safe_dump(params))
+    # dvclive needs a git repo with a commit, as in a real checkout
+    subprocess.run(["git", "init", "-q"], cwd=work, check=True)
+    subprocess.run(
+        ["git", "-c", "user.name=b", "-c", "user.email=b@b", "commit", "-q", "--allow-empty", "-m", "b"], cwd=work, check=True
+    )
+    if ref is not None:
         subprocess.run(
-            ["git", "-c", "user.name=b", "-c", "user.email=b@b", "commit", "-q", "--allow-empty", "-m", "b"], cwd=work, check=True
+            [sys.executable, "-m", "stages.windows"], cwd=work, check=True, env={**os.environ, "PYTHONPATH": str(work)}
         )
-        stage, bare = [], []
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--against", metavar="REF", help="time the train stage of this git commit instead of the bare fit")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        work, other = Path(scratch) / "stage", Path(scratch) / "other"
+        work.mkdir()
+        other.mkdir()
+        workspace(work, args.epochs)
+        if args.against:
+            workspace(other, args.epochs, args.against)
+            other_command, other_name = [sys.executable, "-m", "stages.train"], f"stage at {args.against}"
+        else:
+            other, other_command, other_name = work, [sys.executable, "benchmarks/bare_fit.py"], "bare fit"
+        stage, compared = [], []
         for _ in range(args.repeats):
             stage.append(timed([sys.executable, "-m", "stages.train"], work))
-            bare.append(timed([sys.executable, "benchmarks/bare_fit.py"], work))
-    stage_s, bare_s = statistics.median(stage), statistics.median(bare)
+            compared.append(timed(other_command, other))
+    stage_s, other_s = statistics.median(stage), statistics.median(compared)
     print(f"epochs {args.epochs}, repeats {args.repeats}")
     print(f"train stage: median {stage_s:.1f} s  {[round(t, 1) for t in stage]}")
-    print(f"bare fit:    median {bare_s:.1f} s  {[round(t, 1) for t in bare]}")
-    print(f"overhead:    {100 * (stage_s - bare_s) / bare_s:+.1f} %")
+    print(f"{other_name}: median {other_s:.1f} s  {[round(t, 1) for t in compared]}")
+    print(f"difference:  {100 * (stage_s - other_s) / other_s:+.1f} %")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from stages import baselines
-from stages.common import load_arrays, quiet_tensorflow, read_json, run_stage, save_arrays, write_json
+from stages.common import quiet_tensorflow, read_json, run_stage, save_arrays, write_json
 from stages.diagnostics import Evidence, diagnostics_summary, run_checks
 from stages.metrics import seasonal_naive_scale
 from stages.params import Params, load_params, parse_params
@@ -25,67 +25,87 @@ from stages.scaling import Scaler
 from stages.scoring import calibrate, interval_report, score, significance
 from stages.selection import NETWORK, methods, selection_summary
 from stages.split import load_fold_series, stage_fold
+from stages.windowing import WindowStore, chunks
 
 quiet_tensorflow(entry_point=__name__ == "__main__")  # before anything imports keras
 import keras  # noqa: E402
 
-from stages.model import model_inputs  # noqa: E402
+from stages.feeding import block_batches  # noqa: E402
 
 EVALUATED_BLOCKS = ("valid", "test")
 
 
-def in_time_order(
-    arrays: dict[str, np.ndarray], block: str, season: int
-) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, int]:
-    """Model inputs, targets and target rows of a block sorted by forecast time, and how many windows were left out.
+def in_time_order(store: WindowStore, block: str, season: int) -> tuple[np.ndarray, int]:
+    """Window starts of a block sorted by forecast time, and how many windows were left out.
 
     Every method is scored on the same points, so a window whose targets lack a full season
     of history (the seasonal naive has nothing to repeat) is left out for all of them. Only
     the leaky ``shuffle: before_split`` with ``window`` < ``season`` puts such windows in a
     scored block: honest valid and test blocks start well after row ``season``.
     """
-    rows = arrays[f"rows_{block}"]
-    order = np.argsort(rows[:, 0], kind="stable")
-    order = order[rows[order, 0] >= season]
-    inputs = {name: values[order] for name, values in model_inputs(arrays, block).items()}
-    return inputs, arrays[f"y_{block}"][order], rows[order], len(rows) - len(order)
+    starts = np.sort(store.starts[block], kind="stable")
+    kept = starts[starts + store.spec.window >= season]
+    return kept, len(starts) - len(kept)
 
 
-def to_original_units(forecast: np.ndarray, window: np.ndarray, scaler: Scaler, target: str) -> np.ndarray:
-    """Undo the target transform (delta from the window's last input) and then the scaling."""
+def to_original_units(forecast: np.ndarray, last_input: np.ndarray, scaler: Scaler, target: str) -> np.ndarray:
+    """Undo the target transform (delta from the window's last input, scaled) and then the scaling."""
     level = forecast.astype(np.float64)
     if target == "delta":
-        level = level + window[:, -1:, 0].astype(np.float64)
+        level = level + last_input.astype(np.float64)[:, None]
     return scaler.inverse(level, column=0)
 
 
+def linear_forecast(linear_ar: object, store: WindowStore, starts: np.ndarray) -> np.ndarray:
+    """The ridge's scaled forecasts of the windows at ``starts``, cut a chunk at a time."""
+    parts = [baselines.predict_linear_autoregression(linear_ar, store.cut(part)[0]) for part in chunks(starts)]
+    return np.concatenate(parts) if parts else np.empty((0, store.spec.horizon))
+
+
 def forecasts_for_block(
-    model_forecast: np.ndarray,
-    inputs: dict[str, np.ndarray],
-    rows: np.ndarray,
+    model: keras.Model,
+    store: WindowStore,
+    starts: np.ndarray,
     series: np.ndarray,
     scaler: Scaler,
     linear_ar: object,
     statistical: dict[str, np.ndarray],
+    first_origin: int,
     params: Params,
     season: int,
 ) -> dict[str, np.ndarray]:
-    """Every method's forecast in original units, keyed by method name, model first.
+    """Every method's forecast in original units of the windows at ``starts``, keyed by method name, model first.
 
-    ``statistical`` holds each statistical baseline's forecasts by origin row: (rows, horizon).
+    ``statistical`` holds each statistical baseline's forecasts by origin row, from row
+    ``first_origin`` on (see :func:`load_statistical`).
     """
-    window = inputs["window"]
-    linear_forecast = baselines.predict_linear_autoregression(linear_ar, inputs)
+    rows = store.spec.target_rows(starts)
+    last_input = store.last_inputs(starts)
+    network = model.predict(block_batches(store, starts), verbose=0)
     forecasts = {
-        "model": to_original_units(model_forecast, window, scaler, params.target),
+        "model": to_original_units(network, last_input, scaler, params.target),
         "persistence": baselines.persistence(series, rows),
         "seasonal_naive": baselines.seasonal_naive(series, rows, season),
         "window_mean": baselines.window_mean(series, rows, params.window),
         "drift": baselines.drift(series, rows, params.window),
-        "linear_ar": to_original_units(linear_forecast, window, scaler, params.target),
+        "linear_ar": to_original_units(linear_forecast(linear_ar, store, starts), last_input, scaler, params.target),
     }
     origins = rows[:, 0] - 1
-    return forecasts | {name: forecast[origins, : rows.shape[1]] for name, forecast in statistical.items()}
+    known = origins >= first_origin  # an origin before it (only under the leaky before_split) has no forecast
+    for name, table in statistical.items():
+        forecasts[name] = np.full(rows.shape, np.nan)
+        forecasts[name][known] = table[origins[known] - first_origin, : rows.shape[1]]
+    return forecasts
+
+
+def load_statistical(path: Path, first_origin: int) -> dict[str, np.ndarray]:
+    """Each statistical baseline's forecasts by origin from row ``first_origin`` on, one method at a time.
+
+    The stage stores them for every row of the series, NaN before the train block's last row; on a
+    long series those rows are most of the file, and evaluate never reads them.
+    """
+    with np.load(path, allow_pickle=False) as data:
+        return {name: data[name][first_origin:].copy() for name in data.files}
 
 
 def read_history(history_dir: Path) -> dict[str, list[float]]:
@@ -103,32 +123,40 @@ def weight_norms(model: keras.Model) -> dict[str, float]:
 
 def evaluate(
     model: keras.Model,
-    arrays: dict,
+    store: WindowStore,
     series: dict,
     statistical: dict[str, np.ndarray],
     scaler: Scaler,
     params: Params,
     train_end: int,
 ) -> tuple[dict, dict[str, np.ndarray], dict]:
-    """Metrics for every method and block, the test block's forecasts and interval radii, and what diagnostics read."""
+    """Metrics for every method and block, the test block's forecasts and interval radii, and what diagnostics read.
+
+    ``statistical`` holds the statistical baselines' forecasts by origin from the train block's
+    last row on (:func:`load_statistical` with ``train_end - 1``).
+    """
     target = series["target"]
     season = int(series["season"])
     mase_scale = seasonal_naive_scale(target[:train_end], season)
-    linear_ar = baselines.fit_linear_autoregression(model_inputs(arrays, "train"), arrays["y_train"], params.ridge_alpha)
+    linear_ar = baselines.fit_linear_autoregression(store, store.starts["train"], params.ridge_alpha)
     metrics: dict = {"mase_scale": mase_scale, "season": season, "horizon": params.horizon}
     scored: dict[str, tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]] = {}
+    keras_scored: dict[str, tuple[np.ndarray, dict]] = {}
     for block in EVALUATED_BLOCKS:
-        inputs, y, rows, left_out = in_time_order(arrays, block, season)
-        raw_forecast = model.predict(inputs, batch_size=1024, verbose=0)
-        forecasts = forecasts_for_block(raw_forecast, inputs, rows, target, scaler, linear_ar, statistical, params, season)
+        starts, left_out = in_time_order(store, block, season)
+        forecasts = forecasts_for_block(
+            model, store, starts, target, scaler, linear_ar, statistical, train_end - 1, params, season
+        )
         # Every method on the same points: a point some method cannot forecast (its seasonal-naive
         # source is a missing value) is left out for all of them.
         usable = np.all([np.isfinite(forecast).all(axis=1) for forecast in forecasts.values()], axis=0)
         forecasts = {name: forecast[usable] for name, forecast in forecasts.items()}
-        inputs, y, rows = {name: values[usable] for name, values in inputs.items()}, y[usable], rows[usable]
+        starts = starts[usable]
+        rows = store.spec.target_rows(starts)
         actual = target[rows]
         metrics[block] = score(forecasts, actual, mase_scale)
-        keras_scores = model.evaluate(inputs, y, batch_size=1024, verbose=0, return_dict=True)
+        keras_scores = model.evaluate(block_batches(store, starts), verbose=0, return_dict=True)
+        keras_scored[block] = (starts, keras_scores)
         metrics[block]["model"]["keras_loss"] = float(keras_scores["loss"])  # includes any L2 penalty
         metrics[block]["model"]["scaled_mse"] = float(keras_scores["mse"])
         metrics[block]["points"] = int(actual.size)
@@ -145,6 +173,7 @@ def evaluate(
     test_arrays |= {f"forecast_{name}": forecast for name, forecast in forecasts.items()}
     test_arrays |= {f"radius_{name}_{key}": radius for name, per_level in radii.items() for key, radius in per_level.items()}
     test_view = {
+        "valid_keras_scores": keras_scored["valid"],  # (window starts, Keras's figures on them)
         "actual": actual[:, 0],
         "forecasts": {k: v[:, 0] for k, v in forecasts.items()},
         "in_time_order": bool(np.all(np.diff(rows[:, 0]) > 0)),
@@ -155,7 +184,7 @@ def evaluate(
 
 def gather_evidence(
     model: keras.Model,
-    arrays: dict,
+    store: WindowStore,
     series: dict,
     scaler: Scaler,
     test_view: dict,
@@ -168,8 +197,11 @@ def gather_evidence(
     train_end: int,
 ) -> Evidence:
     """Collect what the diagnostics read; inference-mode losses are computed here."""
-    train_scores = model.evaluate(model_inputs(arrays, "train"), arrays["y_train"], batch_size=1024, verbose=0, return_dict=True)
-    valid_scores = model.evaluate(model_inputs(arrays, "valid"), arrays["y_valid"], batch_size=1024, verbose=0, return_dict=True)
+    train_starts = store.starts["train"]
+    train_scores = model.evaluate(block_batches(store, train_starts), verbose=0, return_dict=True)
+    scored_starts, valid_scores = test_view["valid_keras_scores"]
+    if not np.array_equal(scored_starts, store.starts["valid"]):  # reordered or thinned above: score them all, as stored
+        valid_scores = model.evaluate(block_batches(store, store.starts["valid"]), verbose=0, return_dict=True)
     penalty = float(sum(float(keras.ops.convert_to_numpy(loss)) for loss in model.losses))
     used = parse_params(effective["params"], source="the train stage's params")  # what training really used
     return Evidence(
@@ -178,8 +210,8 @@ def gather_evidence(
         actual=test_view["actual"],
         forecasts=test_view["forecasts"],
         last_input=test_view["forecasts"]["persistence"],
-        train_targets=series["target"][arrays["rows_train"][:, 0]],
-        scaled_train_targets=arrays["y_train"],
+        train_targets=series["target"][train_starts + store.spec.window],
+        scaled_train_targets=np.concatenate([store.targets(part) for part in chunks(train_starts)]),
         target_scale=float(scaler.scale[0]),
         train_mse_inference=float(train_scores["mse"]),
         valid_mse_inference=float(valid_scores["mse"]),
@@ -207,13 +239,15 @@ def main() -> None:
     params = load_params()
     paths = fold_paths(stage_fold())
     series, train_end, _ = load_fold_series(params, paths.fold)
-    arrays = load_arrays(paths.arrays)
+    series = {key: series[key] for key in ("target", "season")}  # all evaluate reads; a long series' timestamps are not kept
+    store = WindowStore.load(paths.arrays)
     scaler = Scaler.from_dict(read_json(paths.scaler))
     with warnings.catch_warnings():  # the saved model carries the averaged members' optimizer, which evaluate never steps
         warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
         model = keras.saving.load_model(paths.model, safe_mode=True)
-    statistical = load_arrays(paths.statistical)
-    metrics, test_arrays, test_view = evaluate(model, arrays, series, statistical, scaler, params, train_end)
+    statistical = load_statistical(paths.statistical, train_end - 1)
+    metrics, test_arrays, test_view = evaluate(model, store, series, statistical, scaler, params, train_end)
+    del statistical  # on a long series each array here is large: none is kept past its last use
     metrics["skipped"] = {
         name: method["skipped"] for name, method in read_json(paths.statistical_summary)["methods"].items() if method["skipped"]
     }
@@ -221,7 +255,7 @@ def main() -> None:
     metrics["audit"] = {"test_rows": audit["split_rows"]["test"], "leak_free": audit["checks"]["leak_free"]}
     evidence = gather_evidence(
         model,
-        arrays,
+        store,
         series,
         scaler,
         test_view,
@@ -233,6 +267,7 @@ def main() -> None:
         {key: stats["coverage"] for key, stats in metrics["intervals"][NETWORK].items()},
         train_end,
     )
+    del store
     diagnostics = diagnostics_summary(run_checks(evidence), metrics["selected"]["method"])
     save_arrays(paths.test_forecasts, **test_arrays)
     write_json(paths.metrics, {"fold": paths.fold, **metrics})

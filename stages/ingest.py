@@ -2,17 +2,23 @@
 
 Every problem is reported with the file, the column and the CSV line numbers
 (line 1 is the header), because the person fixing it has the file open.
+A file is read a piece at a time, in bounded memory; whatever the pieces cannot vouch
+for, every error included, is read whole by the reader the messages were written for.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
 import re
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -131,17 +137,35 @@ def file_bytes(path: Path) -> bytes:
             raw = gzip.decompress(raw)
         except (OSError, EOFError, zlib.error) as err:
             raise DataError(f"{path}: a gzip file that cannot be decompressed ({err})") from err
-    for magic, what in MAGIC:
-        if raw.startswith(magic):
-            raise DataError(f"{path}: this is {what}")
-    if b"\x00" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise DataError(f"{path}: binary data (NUL bytes), not a CSV text file; utf-16 text needs param 'encoding: utf-16'")
+    refuse_non_text(path, raw)
     return raw
 
 
-def _header_fields(text: str, sep: str) -> list[str]:
-    first = next(csv.reader(io.StringIO(text), delimiter=sep, skipinitialspace=True), []) if len(sep) == 1 else []
-    return [field.strip() for field in first]
+def refuse_non_text(path: Path, head: bytes) -> None:
+    """Name a file that is not text for what it is, from its first bytes (gzip undone)."""
+    for magic, what in MAGIC:
+        if head.startswith(magic):
+            raise DataError(f"{path}: this is {what}")
+    if b"\x00" in head[:4096] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataError(f"{path}: binary data (NUL bytes), not a CSV text file; utf-16 text needs param 'encoding: utf-16'")
+
+
+def _codec(encoding: str) -> str:
+    """The codec for param 'encoding'; UTF-8 also accepts a byte-order mark."""
+    return "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+
+
+def _csv_options(sep: str) -> dict[str, object]:
+    """How both readers split the text: every field kept as written, bar the spaces after a separator."""
+    return {"sep": sep, "dtype": str, "keep_default_na": False, "skipinitialspace": True, "quoting": csv.QUOTE_MINIMAL}
+
+
+def _header_fields(lines: Iterator[str], sep: str) -> list[str]:
+    """The header's names as written, to catch a name given twice (pandas would quietly rename the second)."""
+    if len(sep) != 1:
+        return []
+    first = next(lines, "").lstrip("\ufeff")
+    return [field.strip() for field in next(csv.reader(chain([first], lines), delimiter=sep, skipinitialspace=True), [])]
 
 
 def read_table(path: Path, params: Params) -> pd.DataFrame:
@@ -149,9 +173,8 @@ def read_table(path: Path, params: Params) -> pd.DataFrame:
     raw = file_bytes(path)
     if not raw.strip():
         raise DataError(f"{path}: the file is empty")
-    encoding = "utf-8-sig" if params.encoding.lower().replace("_", "-") in ("utf-8", "utf8") else params.encoding
     try:
-        text = raw.decode(encoding)
+        text = raw.decode(_codec(params.encoding))
     except UnicodeDecodeError as err:
         raise DataError(
             f"{path}: not readable as {params.encoding} (byte {err.start}); "
@@ -160,18 +183,10 @@ def read_table(path: Path, params: Params) -> pd.DataFrame:
     except LookupError as err:
         raise DataError(f"param 'encoding': unknown encoding '{params.encoding}'") from err
     try:
-        table = pd.read_csv(
-            io.StringIO(text),
-            sep=params.csv_sep,
-            dtype=str,
-            keep_default_na=False,
-            skipinitialspace=True,
-            engine="python",
-            quoting=csv.QUOTE_MINIMAL,
-        )
+        table = pd.read_csv(io.StringIO(text), engine="python", **_csv_options(params.csv_sep))
     except (pd.errors.ParserError, csv.Error) as err:
         raise DataError(f"{path}: cannot be parsed as CSV with separator {params.csv_sep!r}: {err}") from err
-    header = _header_fields(text.lstrip("\ufeff"), params.csv_sep)
+    header = _header_fields(io.StringIO(text), params.csv_sep)
     twice = sorted({name for name in header if header.count(name) > 1})
     if twice:
         raise DataError(f"{path}: the header names column{'s' if len(twice) > 1 else ''} {', '.join(map(repr, twice))} twice")
@@ -194,16 +209,19 @@ def read_table(path: Path, params: Params) -> pd.DataFrame:
 ZONE = r"(?:Z|[+-]\d{2}:?\d{2})$"
 
 
-def parse_timestamps(path: Path, values: pd.Series, column: str) -> tuple[np.ndarray, np.ndarray | None]:
+def parse_timestamps(path: Path, values: pd.Series, column: str) -> tuple[np.ndarray, np.ndarray | None, str]:
     """Times as datetime64[ns] (zoned ones in UTC), or whole numbers (years, step counters) as int64.
 
     For zoned times, also each row's offset from UTC in seconds: the local wall time the file
     states is what calendar inputs follow (people keep to the clock on the wall, DST and all).
+    Last, the type pandas read the text as: int64, or datetimes at the finest resolution that any
+    row needs, with or without UTC. A reader of the file in pieces needs every piece read alike.
     """
     text = values.str.strip()
     offsets = None
     if text.str.fullmatch(r"[+-]?\d{1,18}").all():
         stamps = text.astype(np.int64).to_numpy()
+        read_as = str(stamps.dtype)
     else:
         zoned = text.str.contains(ZONE, regex=True).to_numpy()
         if zoned.any() and not zoned.all():
@@ -213,6 +231,7 @@ def parse_timestamps(path: Path, values: pd.Series, column: str) -> tuple[np.nda
             )
         # Offsets that change (a daylight-saving switch) are one instant scale in UTC: order and spacing are checked there.
         parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=bool(zoned.any()))
+        read_as = str(parsed.dtype)
         if zoned.any():
             parsed = parsed.dt.tz_localize(None)
         bad = np.flatnonzero(parsed.isna().to_numpy())
@@ -226,6 +245,11 @@ def parse_timestamps(path: Path, values: pd.Series, column: str) -> tuple[np.nda
         if zoned.all():
             wall = pd.to_datetime(text.str.replace(ZONE, "", regex=True), format="ISO8601").to_numpy(dtype="datetime64[ns]")
             offsets = (wall - stamps).astype("timedelta64[s]").astype(np.float64)
+    return stamps, offsets, read_as
+
+
+def check_times(path: Path, stamps: np.ndarray, column: str) -> None:
+    """Distinct times in order, and at least two of them."""
     steps = np.diff(stamps)
     zero = np.zeros((), steps.dtype)
     duplicate = np.flatnonzero(steps == zero) + 1
@@ -234,7 +258,8 @@ def parse_timestamps(path: Path, values: pd.Series, column: str) -> tuple[np.nda
     backwards = np.flatnonzero(steps < zero) + 1
     if backwards.size:
         raise DataError(f"{path}: column '{column}' is out of time order at {_lines(backwards)}; sort the file by time")
-    return stamps, offsets
+    if len(stamps) < 2:
+        raise DataError(f"{path}: the file has one data row; there is no series to forecast")
 
 
 THOUSANDS = re.compile(r"^[+-]?\d{1,3}([,.' ]\d{3})+([.,]\d+)?$")  # 1,234,567.8 or 1.234.567,8 or 1 234
@@ -253,15 +278,21 @@ def _number_hint(examples: list[str], decimal: str, thousands: str) -> str:
     return f" ({'; '.join(hints)})" if hints else ""
 
 
-def parse_numbers(path: Path, values: pd.Series, column: str, decimal: str, thousands: str = "") -> np.ndarray:
-    """Numbers with NaN where a value is missing; anything else non-numeric is an error."""
+def parse_numbers(path: Path, values: pd.Series, column: str, decimal: str, thousands: str = "") -> tuple[np.ndarray, str]:
+    """Numbers with NaN where a value is missing; anything else non-numeric is an error.
+
+    Also how pandas read them: as 'decimals', or as 'integers' when every value is a whole number,
+    which reads '-0' as 0.0 where decimals read -0.0 ('integers, -0' when one is there). A reader
+    of the file in pieces must not join a piece read as decimals to one that holds such a '-0'.
+    """
     text = values.str.strip()
     missing = text.str.lower().isin(MISSING_MARKERS).to_numpy()
     if thousands:
         text = text.str.replace(thousands, "", regex=False)
     if decimal == ",":
         text = text.str.replace(",", ".", regex=False)
-    numbers = pd.to_numeric(text.where(~missing), errors="coerce").to_numpy(dtype=float)
+    parsed = pd.to_numeric(text.where(~missing), errors="coerce")
+    numbers = parsed.to_numpy(dtype=float)
     bad = np.flatnonzero(np.isnan(numbers) & ~missing)
     if bad.size:
         shown = [str(values.iloc[i]).strip() for i in bad[:3]]
@@ -271,7 +302,9 @@ def parse_numbers(path: Path, values: pd.Series, column: str, decimal: str, thou
     infinite = np.flatnonzero(np.isinf(numbers))
     if infinite.size:
         raise DataError(f"{path}: column '{column}' has infinite values at {_lines(infinite)}")
-    return numbers
+    if parsed.dtype.kind not in "iu":
+        return numbers, "decimals"
+    return numbers, "integers, -0" if (text.str.startswith("-") & (parsed == 0)).any() else "integers"
 
 
 def _fixed(step: pd.Timedelta) -> Spacing:
@@ -476,15 +509,129 @@ def fill_missing(path: Path, stamps: np.ndarray, values: np.ndarray, names: list
     return result, int(missing.sum())
 
 
+Columns = tuple[np.ndarray, np.ndarray | None, np.ndarray]  # timestamps, zone offsets (or None), values (target first)
+PIECE_ROWS = 1 << 18  # rows pandas holds as Python strings at a time
+BLOCK_CHARS = 1 << 24  # characters of text scanned at a time
+PLAIN_SEPARATORS = ",;\t|"
+
+
+def read_whole(path: Path, params: Params) -> Columns:
+    """The file read whole by pandas' python engine: memory-hungry on a long file, but it words every error."""
+    table = read_table(path, params)
+    stamps, offsets, _ = parse_timestamps(path, table[params.time_column], params.time_column)
+    check_times(path, stamps, params.time_column)
+    names = [params.target_column, *params.covariates]
+    values = np.column_stack([parse_numbers(path, table[name], name, params.decimal, params.thousands)[0] for name in names])
+    return stamps, offsets, values
+
+
+class _Unsure(Exception):
+    """Input that only read_whole is sure to read, or to word the error of, as it always has."""
+
+
+def _binary(path: Path) -> BinaryIO:
+    """The file as a stream of bytes, gzip undone as it is read."""
+    with path.open("rb") as probe:
+        gzipped = probe.read(2) == b"\x1f\x8b"
+    return gzip.open(path) if gzipped else path.open("rb")
+
+
+def _text(path: Path, codec: str) -> io.TextIOWrapper:
+    """The file's text, decoded as it is read; lines end at '\\n' only, as in read_table's StringIO."""
+    return io.TextIOWrapper(_binary(path), encoding=codec, newline="\n")
+
+
+def _scan(text: io.TextIOWrapper, sep: str) -> tuple[bool, int]:
+    """Whether pandas' C parser splits this text as the python engine does, and how many separators it holds.
+
+    The python engine (csv.reader, strict) refuses a carriage return that does not end a line and
+    reads quotes more strictly than the C parser; text with either is left to the python engine.
+    """
+    plain, separators = len(sep) == 1 and sep in PLAIN_SEPARATORS, 0
+    while plain and (block := text.read(BLOCK_CHARS)):
+        if block.endswith("\r"):
+            block += text.read(1)  # a line end split between two blocks
+        plain = '"' not in block and block.count("\r") == block.count("\r\n")
+        separators += block.count(sep)
+    return plain, separators
+
+
+def _pieces(path: Path, params: Params) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """Timestamps, zone offsets and values of each piece of PIECE_ROWS rows, each read as read_whole reads the whole.
+
+    Every value goes through the same parse functions; _Unsure wherever the pieces might differ from the whole.
+    """
+    codec, sep, time = _codec(params.encoding), params.csv_sep, params.time_column
+    names = [params.target_column, *params.covariates]
+    stamps, offsets, values, read_as, columns = [], [], [], set(), []  # read_as: how each piece's columns were read
+    try:
+        codecs.lookup(codec)  # before any file is opened
+        with _binary(path) as binary:
+            refuse_non_text(path, binary.read(4096))
+        with _text(path, codec) as text:
+            plain, separators = _scan(text, sep)
+        with _text(path, codec) as text:
+            header = _header_fields(text, sep)
+        if len(set(header)) < len(header):
+            raise _Unsure
+        engine = "c" if plain else "python"
+        with _text(path, codec) as text, pd.read_csv(text, engine=engine, chunksize=PIECE_ROWS, **_csv_options(sep)) as reader:
+            for piece in reader:
+                piece.columns = columns = [str(column).strip() for column in piece.columns]
+                # a row with fewer fields than the header (NaN from the python engine) or more (an index), a column not found
+                ragged = piece.isna().any(axis=None) or not isinstance(piece.index, pd.RangeIndex)
+                if ragged or not {time, *names} <= set(columns):
+                    raise _Unsure
+                if plain and max(piece[column].str.len().max() for column in columns) > csv.field_size_limit():
+                    raise _Unsure  # a field csv.reader refuses
+                piece_stamps, piece_offsets, time_read_as = parse_timestamps(path, piece[time], time)
+                numbers = [parse_numbers(path, piece[name], name, params.decimal, params.thousands) for name in names]
+                read_as.add((time_read_as, *(column_read_as for _, column_read_as in numbers)))
+                stamps.append(piece_stamps)
+                if piece_offsets is not None:
+                    offsets.append(piece_offsets)
+                values.append(np.column_stack([column for column, _ in numbers]))
+    # Whatever the pieces cannot read is read_whole's to word; a DataError too, as its lines count from the piece.
+    except (ValueError, LookupError, OSError, EOFError, zlib.error, csv.Error) as err:
+        raise _Unsure from err
+    rows = sum(map(len, stamps))
+    if not rows or not _alike(read_as):
+        raise _Unsure
+    # The C parser fills a row with fewer fields with '' rather than NaN: each row must hold its share of separators.
+    if plain and (len(columns) < 2 or separators != (rows + 1) * (len(columns) - 1)):
+        raise _Unsure
+    return stamps, offsets, values
+
+
+def _alike(read_as: set[tuple[str, ...]]) -> bool:
+    """Whether pieces read as these were give what one read of the whole file gives (see the parse functions)."""
+    times, *columns = zip(*read_as, strict=True)
+    return len(set(times)) == 1 and not any({"decimals", "integers, -0"} <= set(column) for column in columns)
+
+
+def read_in_pieces(path: Path, params: Params) -> Columns | None:
+    """The file read a piece at a time, by pandas' C parser where it splits the text as the python engine does.
+
+    The same arrays as read_whole, in bounded memory and linear time; None for read_whole to read the
+    file, as it must for every input that it would refuse and for the few the pieces cannot vouch for.
+    """
+    try:
+        stamps, offsets, values = _pieces(path, params)
+    except _Unsure:
+        return None
+    stamps = np.concatenate(stamps)
+    offsets = np.concatenate(offsets) if offsets else None
+    values = np.concatenate(values)
+    check_times(path, stamps, params.time_column)
+    return stamps, offsets, values
+
+
 def load_series(params: Params) -> Series:
     """Everything ingest checks, as one pure function of the params and the file."""
     path = Path(params.data_path)
-    table = read_table(path, params)
-    stamps, offsets = parse_timestamps(path, table[params.time_column], params.time_column)
-    if len(stamps) < 2:
-        raise DataError(f"{path}: the file has one data row; there is no series to forecast")
+    columns = read_in_pieces(path, params)
+    stamps, offsets, values = read_whole(path, params) if columns is None else columns
     names = [params.target_column, *params.covariates]
-    values = np.column_stack([parse_numbers(path, table[name], name, params.decimal, params.thousands) for name in names])
     spacing, freq_source = spacing_for(path, stamps, params)
     if offsets is not None:  # carried through regularize as a column; an inserted row keeps the offset before it
         values = np.column_stack([values, offsets])

@@ -105,11 +105,3 @@ def start_from_ridge(model: keras.Model, coef: np.ndarray, intercept: np.ndarray
     # Held fixed: the ridge solution is already least-squares optimal for a linear map, and
     # letting Adam move its weights only made valid error worse (measured; see README).
     skip.trainable = False
-
-
-def model_inputs(arrays: dict[str, np.ndarray], block: str) -> dict[str, np.ndarray]:
-    """The named inputs of the model for one block: the window, and what is known about the targets if anything."""
-    inputs = {"window": arrays[f"x_{block}"]}
-    if arrays[f"known_{block}"].shape[-1]:
-        inputs["known"] = arrays[f"known_{block}"]
-    return inputs

@@ -109,6 +109,7 @@ class Params:
     clipnorm: float = 1.0
     reduce_lr_patience: int = 0
     epochs: int = 40
+    steps_per_epoch: int = 0
     batch_size: int = 64
     patience: int = 8
     # evaluate
@@ -197,6 +198,9 @@ RULES: dict[str, _Rule] = {
     "clipnorm": _Rule(float, low=0, hint="0 turns gradient clipping off"),
     "reduce_lr_patience": _Rule(int, low=0, hint="0 turns the schedule off"),
     "epochs": _Rule(int, low=1),
+    "steps_per_epoch": _Rule(
+        int, low=0, hint="batches per epoch, each epoch the next ones of the shuffled order; 0 = every training window once"
+    ),
     "batch_size": _Rule(int, low=1),
     "patience": _Rule(int, low=1),
     "season": _Rule(

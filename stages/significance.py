@@ -15,6 +15,7 @@ import numpy as np
 from scipy import stats
 
 BETTER, INDISTINGUISHABLE, WORSE = "better than", "not distinguishable from", "worse than"
+REPS_AT_ONCE = 64  # bootstrap resamples summed at once
 ROUNDING_ULPS = 8  # loss differences within this many machine epsilons of the losses' scale are rounding noise
 
 
@@ -123,16 +124,24 @@ def block_bootstrap_ratio(
         raise ValueError(f"reps must be at least 1, got {reps}")
     blocks = -(-n // block)  # ceil: the last block is cut to make exactly n points
     last = n - (blocks - 1) * block
-    starts = np.random.default_rng(seed).integers(0, n, size=(reps, blocks))
+    rng = np.random.default_rng(seed)
 
-    def resampled_sums(values: np.ndarray) -> np.ndarray:
-        cumulative = np.concatenate(([0.0], np.cumsum(np.concatenate((values, values[:block])))))
+    def running_sums(values: np.ndarray) -> np.ndarray:
+        return np.concatenate(([0.0], np.cumsum(np.concatenate((values, values[:block])))))
+
+    def resampled_sums(cumulative: np.ndarray, starts: np.ndarray) -> np.ndarray:
         full = cumulative[starts[:, :-1] + block] - cumulative[starts[:, :-1]]
         cut = cumulative[starts[:, -1] + last] - cumulative[starts[:, -1]]
         return full.sum(axis=1) + cut
 
-    with np.errstate(divide="ignore", invalid="ignore"):  # all-zero denominators in a resample give inf or NaN, not a warning
-        ratios = resampled_sums(top) / resampled_sums(bottom)
+    running_top, running_bottom = running_sums(top), running_sums(bottom)
+    ratios = np.empty(reps)
+    # A few resamples at a time, their block starts drawn in turn from one generator: the same
+    # draws as all at once, in the memory of a few resamples rather than of reps x blocks.
+    for lo in range(0, reps, REPS_AT_ONCE):
+        starts = rng.integers(0, n, size=(min(REPS_AT_ONCE, reps - lo), blocks))
+        with np.errstate(divide="ignore", invalid="ignore"):  # all-zero denominators give inf or NaN, not a warning
+            ratios[lo : lo + len(starts)] = resampled_sums(running_top, starts) / resampled_sums(running_bottom, starts)
     low, high = np.quantile(ratios, [(1 - level) / 2, (1 + level) / 2])
     return float(low), float(high)
 

@@ -1,8 +1,9 @@
 """The field's standard statistical forecasters as baselines, fit on the train block only.
 
-Each is fit once on the train rows; its one-step forecast of every later row then comes
-from the observations up to that row's origin with the parameters frozen (no refit; the
-states are updated with the actual values), the way a forecaster would run it in production.
+Each is fit once on the train block's most recent rows (at most :data:`MAX_FIT_ROWS`); its
+one-step forecast of every later row then comes from the observations up to that row's origin
+with the parameters frozen (no refit; the states are updated with the actual values), the way a
+forecaster would run it in production.
 Seasonal profiles come only from rows before the origin: statsforecast's own ``forward``
 re-decomposes the whole series with two-sided smoothers (classical decomposition for Theta,
 STL for MSTL), so its "fitted" values would see the future, and it is not used for those two.
@@ -13,10 +14,16 @@ forecast origin: row ``o`` holds the forecasts of rows ``o + 1 … o + horizon``
 observations up to and including row ``o``, NaN for origins before the train block's last row.
 Multi-step forecasts run the frozen model's state recursion forward with no new observation,
 which is the library's own point forecast from that state.
+
+Everything after the fits is linear in the series' length and holds a few (rows, horizon)
+arrays: statsforecast's per-origin forecast calls, and its Theta filter (quadratic in 2.0.1),
+are replaced by the same arithmetic on all origins at once or in one compiled pass, giving the
+same numbers bit for bit (the tests compare them exactly).
 """
 
 from __future__ import annotations
 
+import math
 import os
 import time
 import warnings
@@ -26,15 +33,35 @@ from dataclasses import dataclass
 # Compiled statsforecast kernels are cached on disk, so the second run skips numba compilation.
 os.environ.setdefault("NIXTLA_NUMBA_CACHE", "1")
 
+import numba
 import numpy as np
 from statsforecast import ets as ets_core
 from statsforecast import theta as theta_core
-from statsforecast._lib import theta as theta_kernel
+from statsforecast._lib import ets as ets_kernel
 from statsforecast.models import MSTL, AutoETS, AutoTheta, _predict_mstl_seas
 from statsforecast.mstl import mstl
 
+MAX_FIT_ROWS = 30_000
+"""The baselines are fit on at most this many of the train block's last rows.
+
+Every step of AutoETS's and AutoTheta's optimisers filters the whole stretch, and
+statsforecast 2.0.1's Theta filter copies its history at every row, so a Theta fit is
+quadratic in its length (minutes at this cap) and an uncapped fit on a long series takes
+hours. The cap holds more than a dozen of the longest seasons the models use even for 5-minute
+data (weeks of 2,016 steps), far more than a few smoothing parameters need. A train block no
+longer than the cap is fit whole.
+"""
 MSTL_HISTORY_SEASONS = 6  # the seasonal profile is re-estimated from this many of the longest seasons
+MSTL_MAX_REFRESHES = 64
+"""MSTL re-estimates its profiles once per longest season, but at most this many times.
+
+Each re-estimation runs STL on the last few longest seasons (about a second for six weeks of
+half-hourly data), so a fixed weekly cadence would cost hours on a long series. When the rows
+after the train block hold more longest seasons than this, the refreshes come every few
+longest seasons instead, so that there are at most this many.
+"""
 ETS_MAX_SEASON = 24  # statsforecast's ETS models no longer seasons; longer ones are left to Theta and MSTL
+ETS_FILTER_ROWS = 1_000_000  # rows per call of the library's filter, bounding the states held (26 a row when seasonal)
 
 
 @dataclass(frozen=True)
@@ -52,19 +79,70 @@ def _by_origin(rows: int, horizon: int) -> np.ndarray:
     return np.full((rows, horizon), np.nan)
 
 
-def ets_paths(fit: dict, series: np.ndarray, origins: range, horizon: int) -> np.ndarray:
-    """A frozen ETS model's forecasts from each origin: states filtered through the actual values up to it."""
-    states = ets_core.forward_ets(fit, series)["states"]  # states[t]: after observing rows 0 … t-1
+def _ets_states(fit: dict, series: np.ndarray, initial: np.ndarray) -> np.ndarray:
+    """The model's states filtered through ``series`` from ``initial``: row t after observing rows 0 … t-1.
+
+    The library's own filter (what ``forward_ets`` runs), started from any state, so a long
+    series can be filtered a block at a time.
+    """
+    error, trend, season, damping = fit["components"][:4]
+    alpha, beta, gamma, phi = fit["par"][:4]
+    return ets_core.pegelsresid_C(
+        y=series,
+        m=fit["m"],
+        init_state=initial,
+        errortype=error,
+        trendtype=trend,
+        seasontype=season,
+        damped=damping != "N",
+        alpha=alpha,
+        beta=beta,
+        gamma=gamma,
+        phi=phi,
+        nmse=1,
+    )[2]
+
+
+def _ets_point_forecasts(fit: dict, states: np.ndarray, horizon: int) -> np.ndarray:
+    """``pegelsfcast_C`` from every row of ``states`` at once, with the same floating-point operations."""
+    _, trend, season, damping = fit["components"][:4]
+    if trend == "M":
+        raise ValueError("a multiplicative ETS trend is not supported (AutoETS picks one only when asked to)")
+    phi = 1.0 if damping == "N" else float(fit["par"][3])
+    m = max(fit["m"], 1)
+    first_seasonal = 2 if trend == "A" else 1
+    forecasts = np.empty((len(states), horizon))
+    damped_steps = phi  # the compiled kernel's phistar: phi + phi^2 + … up to the lead
+    for lead in range(horizon):
+        point = states[:, 0] + damped_steps * states[:, 1] if trend == "A" else states[:, 0].copy()
+        seasonal_column = first_seasonal + (m - 1 - lead) % m
+        if season == "A":
+            point += states[:, seasonal_column]
+        elif season == "M":
+            point *= states[:, seasonal_column]
+        forecasts[:, lead] = point
+        damped_steps += 1.0 if abs(phi - 1.0) < ets_kernel.TOL else math.pow(phi, lead + 1)
+    return forecasts
+
+
+def ets_paths(fit: dict, series: np.ndarray, first_origin: int, horizon: int) -> np.ndarray:
+    """A frozen ETS model's forecasts from every origin from ``first_origin`` on, states filtered through the rows up to it."""
     paths = _by_origin(len(series), horizon)
-    for origin in origins:
-        paths[origin] = ets_core.pegelsfcast_C(horizon, {**fit, "states": states[origin + 1 : origin + 2]})
+    state = np.asarray(fit["par"][4:], dtype=np.float64)
+    for start in range(0, len(series), ETS_FILTER_ROWS):
+        stop = min(start + ETS_FILTER_ROWS, len(series))
+        states = _ets_states(fit, series[start:stop], state)  # states[k]: after observing rows start … start+k-1
+        first = max(first_origin, start)
+        if first < stop:
+            paths[first:stop] = _ets_point_forecasts(fit, states[first - start + 1 :], horizon)
+        state = states[-1]
     return paths
 
 
 def ets_forecasts(series: np.ndarray, train_end: int, season: int, horizon: int = 1) -> tuple[np.ndarray, str]:
     """AutoETS (model, damping and parameters chosen by AICc on train), states filtered through every later row."""
     model = AutoETS(season_length=season if 1 < season <= ETS_MAX_SEASON else 1).fit(series[:train_end])
-    paths = ets_paths(model.model_, series, range(train_end - 1, len(series)), horizon)
+    paths = ets_paths(model.model_, series, train_end - 1, horizon)
     return paths, str(model.model_["method"])
 
 
@@ -73,13 +151,62 @@ def _periodic(profile: np.ndarray, rows: int) -> np.ndarray:
     return profile[np.arange(rows) % len(profile)]
 
 
-def _theta_paths(fit: dict, adjusted: np.ndarray, origins: range, horizon: int) -> np.ndarray:
-    states = theta_core.forward_theta({**fit, "m": 1}, y=adjusted)["states"]  # states[t]: after observing row t
-    kind = theta_core.switch_theta(fit["modeltype"])
-    alpha, theta = fit["par"]["alpha"], fit["par"]["theta"]
+@numba.njit(cache=True)
+def _theta_step(
+    level: float,
+    mean: float,
+    intercept: float,
+    slope: float,
+    row: int,
+    alpha: float,
+    theta: float,
+    observed: float,
+    use_forecast: bool,
+) -> tuple[float, float, float, float, float]:
+    """One step of statsforecast's dynamic Theta recursion (``update`` in its theta.cpp), in its operation order.
+
+    Returns the state after row ``row`` and the forecast of that row made before it; a forecast
+    step (``use_forecast``) feeds that forecast back in place of an observation.
+    """
+    decay = 1 - alpha
+    forecast = level + (1 - 1 / theta) * (
+        intercept * math.pow(decay, float(row)) + slope * (1 - math.pow(decay, float(row + 1))) / alpha
+    )
+    value = forecast if use_forecast else observed
+    new_mean = (row * mean + value) / (row + 1)
+    new_slope = ((row - 1) * slope + 6 * (value - mean) / (row + 1)) / (row + 2)
+    return alpha * value + decay * level, new_mean, new_mean - new_slope * (row + 2) / 2, new_slope, forecast
+
+
+@numba.njit(cache=True)
+def _dynamic_theta_paths(
+    series: np.ndarray, initial_smoothed: float, alpha: float, theta: float, first_origin: int, paths: np.ndarray
+) -> None:
+    """Fill ``paths[first_origin:]`` with a frozen dynamic Theta model's forecasts, one pass over the rows.
+
+    The same numbers as ``forward_theta`` then ``forecast`` at each origin, which in
+    statsforecast 2.0.1 copy the whole history at every row (quadratic in the length).
+    """
+    level = alpha * series[0] + (1 - alpha) * initial_smoothed
+    mean, intercept, slope = series[0], series[0], 0.0
+    for row in range(len(series)):
+        if row > 0:
+            level, mean, intercept, slope, _ = _theta_step(level, mean, intercept, slope, row, alpha, theta, series[row], False)
+        if row >= first_origin:
+            ahead_level, ahead_mean, ahead_intercept, ahead_slope = level, mean, intercept, slope
+            for lead in range(paths.shape[1]):
+                ahead_level, ahead_mean, ahead_intercept, ahead_slope, paths[row, lead] = _theta_step(
+                    ahead_level, ahead_mean, ahead_intercept, ahead_slope, row + 1 + lead, alpha, theta, 0.0, True
+                )
+
+
+def _theta_paths(fit: dict, adjusted: np.ndarray, first_origin: int, horizon: int) -> np.ndarray:
+    """A frozen Theta model's forecasts from every origin from ``first_origin`` on (NaN before)."""
+    if fit["modeltype"] not in ("DSTM", "DOTM"):
+        raise ValueError(f"only the dynamic Theta models are filtered here, not {fit['modeltype']}")
     paths = _by_origin(len(adjusted), horizon)
-    for origin in origins:
-        theta_kernel.forecast(states[: origin + 1], origin + 1, kind, paths[origin], alpha, theta)
+    par = fit["par"]
+    _dynamic_theta_paths(adjusted, par["initial_smoothed"], par["alpha"], par["theta"], first_origin, paths)
     return paths
 
 
@@ -94,17 +221,19 @@ def theta_forecasts(series: np.ndarray, train_end: int, season: int, horizon: in
     model = AutoTheta(season_length=season, model="DOTM").fit(series[:train_end])
     fit = model.model_
     description = f"Theta ({fit['modeltype']})"
-    origins = range(train_end - 1, len(series))
     if not fit.get("decompose", False):
-        return _theta_paths(fit, series, origins, horizon), description
+        return _theta_paths(fit, series, train_end - 1, horizon), description
     kind = fit["decomposition_type"]
     insample = theta_core.seasonal_decompose(series[:train_end], model=kind, period=season).seasonal
     ahead = np.asarray(fit["seas_forecast"]["mean"], dtype=np.float64)  # the train block's last season
     seasonal = np.concatenate([insample, _periodic(ahead, len(series) - train_end + horizon)])
     adjusted = series - seasonal[: len(series)] if kind == "additive" else series / seasonal[: len(series)]
-    level = _theta_paths(fit, adjusted, origins, horizon)
-    targets = np.arange(len(series))[:, None] + np.arange(1, horizon + 1)
-    forecast = level + seasonal[targets] if kind == "additive" else level * seasonal[targets]
+    forecast = _theta_paths(fit, adjusted, train_end - 1, horizon)
+    seasonal_of_targets = np.lib.stride_tricks.sliding_window_view(seasonal[1:], horizon)  # row o: rows o+1 … o+horizon
+    if kind == "additive":
+        forecast += seasonal_of_targets
+    else:
+        forecast *= seasonal_of_targets
     return forecast, f"{description}, {kind} seasonal profile of period {season} from the train block"
 
 
@@ -115,11 +244,14 @@ def mstl_forecasts(series: np.ndarray, train_end: int, seasons: tuple[int, ...],
     season (a week for sub-daily data), from the last few such seasons before that refresh,
     keeps the profiles current at a small cost. Between refreshes the profiles are held fixed
     (extended ``horizon`` steps past the next refresh) and the ETS trend is filtered with the
-    actual values.
+    actual values. On a series so long that this would mean more than
+    :data:`MSTL_MAX_REFRESHES` refreshes, they come every few longest seasons instead.
     """
     model = MSTL(season_length=list(seasons), trend_forecaster=AutoETS(model="ZZN")).fit(series[:train_end])
     trend = model.trend_forecaster.model_
-    step, history = max(seasons), MSTL_HISTORY_SEASONS * max(seasons)
+    longest = max(seasons)
+    step = longest * max(1, math.ceil((len(series) - train_end) / (longest * MSTL_MAX_REFRESHES)))
+    history = MSTL_HISTORY_SEASONS * longest
     forecast = _by_origin(len(series), horizon)
     for refresh in range(train_end, len(series), step):
         end = min(refresh + step, len(series))
@@ -128,8 +260,8 @@ def mstl_forecasts(series: np.ndarray, train_end: int, seasons: tuple[int, ...],
         seasonal = np.asarray(_predict_mstl_seas(past, h=end - refresh + horizon, season_length=list(seasons)), dtype=np.float64)
         deseasonalised = past[["trend", "remainder"]].sum(axis=1).to_numpy()
         adjusted = np.concatenate([deseasonalised, series[refresh:end] - seasonal[: end - refresh]])
-        origins = range(refresh - 1 - start, end - 1 - start)  # origins refresh-1 … end-2, in the adjusted rows
-        level = ets_paths(trend, adjusted, origins, horizon)[origins.start : origins.stop]
+        first_origin = refresh - 1 - start  # origins refresh-1 … end-2, in the adjusted rows
+        level = ets_paths(trend, adjusted, first_origin, horizon)[first_origin:-1]
         forecast[refresh - 1 : end - 1] = level + np.lib.stride_tricks.sliding_window_view(seasonal, horizon)[: end - refresh]
     return (
         forecast,
@@ -170,20 +302,29 @@ def bridge_gaps(series: np.ndarray) -> tuple[np.ndarray, int]:
     return np.interp(rows, rows[~missing], series[~missing]), int(missing.sum())
 
 
-def fit_all(series: np.ndarray, train_end: int, season: int, seasons: tuple[int, ...], horizon: int = 1) -> list[Fitted]:
-    """Every statistical baseline, fit on ``series[:train_end]``, forecasting ``horizon`` steps from every later origin.
+def fit_start(train_end: int) -> int:
+    """The first row the baselines are fit on: the train block's last :data:`MAX_FIT_ROWS` rows are used."""
+    return max(0, train_end - MAX_FIT_ROWS)
 
-    One that cannot be fit is skipped with the reason.
+
+def fit_all(series: np.ndarray, train_end: int, season: int, seasons: tuple[int, ...], horizon: int = 1) -> list[Fitted]:
+    """Every statistical baseline, fit on the train block's last rows, forecasting ``horizon`` steps from every later origin.
+
+    The fit stretch is ``series[fit_start(train_end):train_end]``; rows before it are never
+    read, and every origin's forecasts before the train block's last row are NaN. One that
+    cannot be fit is skipped with the reason.
 
     ``series`` has no missing value (see :func:`bridge_gaps`).
     """
+    start = fit_start(train_end)
+    recent, fit_end = series[start:], train_end - start
     runners: dict[str, Callable[[], tuple[np.ndarray, str]]] = {
-        "ets": lambda: ets_forecasts(series, train_end, season, horizon),
-        "theta": lambda: theta_forecasts(series, train_end, season, horizon),
-        "mstl": lambda: mstl_forecasts(series, train_end, seasons, horizon),
+        "ets": lambda: ets_forecasts(recent, fit_end, season, horizon),
+        "theta": lambda: theta_forecasts(recent, fit_end, season, horizon),
+        "mstl": lambda: mstl_forecasts(recent, fit_end, seasons, horizon),
     }
     results = []
-    for name, reason in plan(train_end, season, seasons).items():
+    for name, reason in plan(fit_end, season, seasons).items():
         started = time.perf_counter()
         if reason:
             results.append(Fitted(name, None, "", 0.0, reason))
@@ -196,8 +337,8 @@ def fit_all(series: np.ndarray, train_end: int, season: int, seasons: tuple[int,
             results.append(Fitted(name, None, "", time.perf_counter() - started, f"could not be fit: {err}"))
             continue
         seconds = time.perf_counter() - started
-        if not np.all(np.isfinite(forecast[train_end - 1 : -1])):  # every origin from the train block's last row
+        if not np.all(np.isfinite(forecast[fit_end - 1 : -1])):  # every origin from the train block's last row
             results.append(Fitted(name, None, description, seconds, "non-finite forecasts after the train block"))
             continue
-        results.append(Fitted(name, forecast, description, seconds))
+        results.append(Fitted(name, np.concatenate([_by_origin(start, horizon), forecast]), description, seconds))
     return results

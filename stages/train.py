@@ -17,24 +17,19 @@ from typing import ClassVar
 
 import numpy as np
 
-from stages.common import TrainingError, atomic_path, load_arrays, quiet_tensorflow, run_stage, write_json
+from stages.common import TrainingError, atomic_path, quiet_tensorflow, run_stage, write_json
 from stages.params import UNBOUNDED_ACTIVATIONS, Params, as_dict, load_params
 from stages.paths import fold_paths
 from stages.split import stage_fold
+from stages.windowing import WindowStore
 
 quiet_tensorflow(entry_point=__name__ == "__main__")
 import keras  # noqa: E402
 from dvclive import Live  # noqa: E402
 
 from stages.baselines import fit_linear_autoregression  # noqa: E402
-from stages.model import (  # noqa: E402
-    STEPS_PER_EXECUTION,
-    average_members,
-    build_model,
-    compile_model,
-    model_inputs,
-    start_from_ridge,
-)
+from stages.feeding import EVALUATION_BATCH, block_batches, training_batches  # noqa: E402
+from stages.model import STEPS_PER_EXECUTION, average_members, build_model, compile_model, start_from_ridge  # noqa: E402
 
 MONITOR = "val_mse"  # the valid block's data loss; the L2 penalty is not forecast error
 DIVERGENCE_FACTOR = 1e3  # a loss this many times its first value has diverged, finite or not
@@ -143,25 +138,27 @@ def new_member(shape: tuple[int, int, int, int], params: Params, member: int, ri
     return model
 
 
-def train_model(arrays: dict, params: Params, live: Live | None = None, label: str = "train") -> tuple[keras.Model, dict, float]:
+def train_model(
+    store: WindowStore, params: Params, live: Live | None = None, label: str = "train"
+) -> tuple[keras.Model, dict, float]:
     """Build, compile and fit; return the model with the best valid weights, a summary and the seconds fit took.
 
-    With several ``members`` they train side by side, one epoch each in turn, every one
-    with its own seed and batch order; the valid figures that drive early stopping, the
-    plateau schedule and the logs are those of their mean forecast, the model that is saved.
-    The time is kept out of the summary so the tracked summary file only changes when training does.
+    Batches are cut from ``store`` on the fly (stages/feeding.py), in the order ``fit`` on
+    materialised windows with ``shuffle=True`` would use, so the weights are the same as if
+    every window existed as an array. With several ``members`` they train side by side, one
+    epoch each in turn, every one from its own seed (Keras draws one batch order for all of
+    them: see README); the valid figures that drive early stopping, the plateau schedule and
+    the logs are those of their mean forecast, the model that is saved. The time is kept out
+    of the summary so the tracked summary file only changes when training does.
     """
-    x_train, y_train = model_inputs(arrays, "train"), arrays["y_train"]
-    x_valid, y_valid = model_inputs(arrays, "valid"), arrays["y_valid"]
-    window = x_train["window"]
-    shape = (window.shape[1], window.shape[2], y_train.shape[1], arrays["known_train"].shape[-1])
+    shape = store.shape
     fingerprints = [initial_weights_fingerprint(shape, params, params.seed) for _ in range(2)]
-    ridge = fit_linear_autoregression(x_train, y_train, params.ridge_alpha) if params.linear_skip else None
+    ridge = fit_linear_autoregression(store, store.starts["train"], params.ridge_alpha) if params.linear_skip else None
     members = [new_member(shape, params, member, ridge) for member in range(1, params.members + 1)]
     model = average_members(members)
     if params.members > 1:
         compile_model(model, params)  # for its loss and mse metric; its own optimizer never steps
-    keras.utils.set_random_seed(params.seed)  # the batch order of every member, epoch after epoch
+    keras.utils.set_random_seed(params.seed)  # the batch order (one for every member and epoch: see README)
     # Read back from the compiled optimizer: the rate training really starts with, not the one asked for.
     learning_rate = float(keras.ops.convert_to_numpy(members[0].optimizer.learning_rate))
     # Stock Keras callbacks, driven by hand with the mean forecast's valid figures.
@@ -179,12 +176,12 @@ def train_model(arrays: dict, params: Params, live: Live | None = None, label: s
         logger = LiveLogger(live)
         logger.set_model(members[0])
         watchers.append(logger)
-    first = slice(0, STEPS_PER_EXECUTION * params.batch_size)  # about the batches of the first compiled call
-    start = {name: values[first] for name, values in x_train.items()}
+    # about the batches of the first compiled call, in the stored (seeded) order
+    start, y_start = store.cut(store.starts["train"][: STEPS_PER_EXECUTION * params.batch_size])
     guards = [
         StopOnDivergence(
             params,
-            float(member.evaluate(start, y_train[first], batch_size=1024, verbose=0, return_dict=True)["loss"]),
+            float(member.evaluate(start, y_start, batch_size=EVALUATION_BATCH, verbose=0, return_dict=True)["loss"]),
             member=number if params.members > 1 else None,
         )
         for number, member in enumerate(members, start=1)
@@ -196,18 +193,16 @@ def train_model(arrays: dict, params: Params, live: Live | None = None, label: s
     for epoch in range(params.epochs):
         fits = [
             member.fit(
-                x_train,
-                y_train,
+                training_batches(store, params.shuffle != "none", params.batch_size, params.steps_per_epoch, epoch),
                 initial_epoch=epoch,
                 epochs=epoch + 1,
-                batch_size=params.batch_size,
-                shuffle=params.shuffle != "none",
+                shuffle=False,  # the batches come in fit's own shuffled order already
                 callbacks=[guard],
                 verbose=0,
             ).history
             for member, guard in zip(members, guards, strict=True)
         ]
-        valid = model.evaluate(x_valid, y_valid, batch_size=1024, verbose=0, return_dict=True)
+        valid = model.evaluate(block_batches(store, store.starts["valid"]), verbose=0, return_dict=True)
         logs = {
             "loss": float(np.mean([fit["loss"][-1] for fit in fits])),
             "mse": float(np.mean([fit["mse"][-1] for fit in fits])),
@@ -276,9 +271,9 @@ def save_model(model: keras.Model, path: Path) -> None:
 def main() -> None:
     params = load_params()
     paths = fold_paths(stage_fold())
-    arrays = load_arrays(paths.arrays)
+    store = WindowStore.load(paths.arrays)
     with Live(str(paths.live_dir), dvcyaml=False, save_dvc_exp=False, report=None) as live:
-        model, summary, seconds = train_model(arrays, params, live, label=f"train (fold {paths.fold})")
+        model, summary, seconds = train_model(store, params, live, label=f"train (fold {paths.fold})")
     save_model(model, paths.model)
     write_json(
         paths.effective_params,

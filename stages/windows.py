@@ -7,17 +7,16 @@ past is known at forecast time. Only the training windows are shuffled.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 from sklearn.utils import shuffle as sklearn_shuffle
 
-from stages.common import DataError, run_stage, save_arrays, write_json
+from stages.common import DataError, run_stage, write_json
 from stages.params import Params, load_params
 from stages.paths import fold_paths
 from stages.scaling import Scaler, fit_scaler
 from stages.split import BLOCKS, load_fold_series, split_rows, stage_fold
+from stages.windowing import WindowSpec, WindowStore, chunks
 
 # Input channels per calendar kind (set by ingest from the series' spacing): each a position on a circle.
 CALENDAR_CHANNELS = {
@@ -43,42 +42,7 @@ KNOWN_SLOTS = {
 NO_CALENDAR = "the series' spacing has no calendar cycle (annual, whole days other than 1 or 7, integer index or freq none)"
 DAY_SECONDS = 86_400
 MAX_SLOTS = 288  # five-minute data; finer one-hot slots would dwarf the window itself
-
-
-@dataclass(frozen=True)
-class WindowSpec:
-    """The window geometry: ``window`` inputs, then ``horizon`` targets right after them."""
-
-    window: int
-    horizon: int
-
-    @property
-    def span(self) -> int:
-        return self.window + self.horizon
-
-    def starts_with_targets_in(self, lo: int, hi: int) -> np.ndarray:
-        """Window starts whose targets all lie in rows [lo, hi); inputs may precede lo."""
-        first = max(lo - self.window, 0)
-        last = hi - self.span  # inclusive
-        return np.arange(first, last + 1, dtype=np.int64) if last >= first else np.empty(0, np.int64)
-
-    def complete(self, starts: np.ndarray, missing: np.ndarray) -> np.ndarray:
-        """The starts, in their order, of windows that read no missing row (inputs or targets)."""
-        before = np.concatenate([[0], np.cumsum(missing)])
-        return starts[before[starts + self.span] == before[starts]]
-
-    def target_rows(self, starts: np.ndarray) -> np.ndarray:
-        """Row index of every target, shape (windows, horizon)."""
-        return starts[:, None] + self.window + np.arange(self.horizon)
-
-    def inputs(self, features: np.ndarray, starts: np.ndarray) -> np.ndarray:
-        """Input windows (windows, window, channels), cut from a strided view without copying the series."""
-        view = np.lib.stride_tricks.sliding_window_view(features, self.window, axis=0)
-        return np.ascontiguousarray(view[starts].transpose(0, 2, 1))
-
-    def targets(self, series: np.ndarray, starts: np.ndarray) -> np.ndarray:
-        view = np.lib.stride_tricks.sliding_window_view(series[self.window :], self.horizon)
-        return np.ascontiguousarray(view[starts])
+CALENDAR_ROWS = 1 << 20  # rows whose calendar channels are computed at once
 
 
 def _circles(*fractions: np.ndarray) -> np.ndarray:
@@ -111,10 +75,13 @@ def time_of_day_slots(timestamps: np.ndarray) -> tuple[np.ndarray, int, str]:
     """
     stamps = pd.DatetimeIndex(timestamps)
     step = int(pd.Series(stamps).diff().median().total_seconds()) if len(stamps) > 1 else 0
-    if step <= 0 or DAY_SECONDS % step or DAY_SECONDS // step > MAX_SLOTS:
-        return stamps.hour.to_numpy(), 24, "hour_of_day"
-    seconds = (stamps.hour * 3600 + stamps.minute * 60 + stamps.second).to_numpy()
-    return seconds // step, DAY_SECONDS // step, "time_of_day_slot"
+    hours = step <= 0 or DAY_SECONDS % step or DAY_SECONDS // step > MAX_SLOTS
+    slots = np.empty(len(stamps), dtype=np.int16)
+    for lo in range(0, len(stamps), CALENDAR_ROWS):  # a piece at a time: each field is a copy of the series
+        piece = stamps[lo : lo + CALENDAR_ROWS]
+        seconds = (piece.hour * 3600 + piece.minute * 60 + piece.second).to_numpy()
+        slots[lo : lo + CALENDAR_ROWS] = piece.hour.to_numpy() if hours else seconds // step
+    return (slots, 24, "hour_of_day") if hours else (slots, DAY_SECONDS // step, "time_of_day_slot")
 
 
 def calendar_slots(timestamps: np.ndarray, kind: str) -> tuple[np.ndarray, int, str, str]:
@@ -126,37 +93,55 @@ def calendar_slots(timestamps: np.ndarray, kind: str) -> tuple[np.ndarray, int, 
     return slot_of(pd.DatetimeIndex(timestamps)), slots, name, what
 
 
-def known_inputs(timestamps: np.ndarray, params: Params, calendar_kind: str = "time_of_day") -> tuple[np.ndarray, list[dict]]:
-    """What is known in advance about each row's time: (rows, width), width 0 if nothing, and its audit entry.
+def known_inputs(
+    timestamps: np.ndarray, params: Params, calendar_kind: str = "time_of_day"
+) -> tuple[np.ndarray, int, list[dict]]:
+    """What is known in advance about each row's time: its one-hot slot (-1: nothing), the slots and the audit entry.
 
     Only timestamps are read, never an observation, so nothing from after the forecast
     origin can enter. A one-hot slot lets even a linear map learn a sharp daily profile
     (Victoria's off-peak loads switch on at fixed times), which smooth sin/cos channels cannot.
+    The slot is stored per row and one-hot encoded only for the windows cut at a time.
     """
     if not params.target_calendar or calendar_kind == "none":
-        return np.zeros((len(timestamps), 0), dtype=np.float32), []
+        return np.full(len(timestamps), -1, dtype=np.int16), 0, []
     slot, slots, name, what = calendar_slots(timestamps, calendar_kind)
     entry = {
         "name": name,
         "width": slots,
         "role": f"calendar of each target time: one-hot {what} from its timestamp, known in advance",
     }
-    return np.eye(slots, dtype=np.float32)[slot], [entry]
+    return slot.astype(np.int16, copy=False), slots, [entry]
 
 
-def targets_seen_in_training(target_rows: np.ndarray, train_starts: np.ndarray, span: int) -> np.ndarray:
-    """True for each target row that lies inside some training window (as an input or a target).
+def feature_table(scaled: np.ndarray, timestamps: np.ndarray, calendar_kind: str | None) -> np.ndarray:
+    """The window inputs per row in float32: the scaled columns, then the calendar channels if any.
+
+    The calendar is computed in pieces of rows (it is a function of each row's time alone), so a
+    long series never holds more than one piece of its float64 channels.
+    """
+    width = len(CALENDAR_CHANNELS[calendar_kind]) if calendar_kind else 0
+    features = np.empty((len(scaled), scaled.shape[1] + width), dtype=np.float32)
+    features[:, : scaled.shape[1]] = scaled
+    if width:
+        for lo in range(0, len(scaled), CALENDAR_ROWS):
+            hi = lo + CALENDAR_ROWS
+            features[lo:hi, scaled.shape[1] :] = calendar_features(timestamps[lo:hi], calendar_kind)
+    return features
+
+
+def targets_in_training_windows(starts: np.ndarray, train_starts: np.ndarray, spec: WindowSpec, rows: int) -> np.ndarray:
+    """How many of each window's targets lie inside some training window (as an input or a target).
 
     Inputs reaching back into the train block are fine (the past is known); a target the
-    model saw during training is not.
+    model saw during training is not. Rows covered by a training window are marked once, so
+    the cost is linear in rows and windows.
     """
-    if not target_rows.size or not train_starts.size:
-        return np.zeros(target_rows.shape, dtype=bool)
-    ordered = np.sort(train_starts)
-    # A training window covers rows [t, t + span): row r is inside iff r - span < t <= r.
-    first = np.searchsorted(ordered, target_rows - span + 1, side="left")
-    last = np.searchsorted(ordered, target_rows, side="right")
-    return last > first
+    windows = np.zeros(rows + 1, dtype=np.int32)  # starting at each row, then (summed) covering it
+    windows[train_starts] += 1  # each start once: a block's starts are distinct
+    windows[train_starts + spec.span] -= 1
+    np.cumsum(windows, out=windows)
+    return spec.targets_flagged(windows[:rows] > 0, starts)
 
 
 def assign_windows(
@@ -188,7 +173,7 @@ def audit(
     starts: dict[str, np.ndarray],
     spec: WindowSpec,
     scaler: Scaler,
-    train_rows: np.ndarray,
+    train_stats: Scaler,
     channels: list[dict],
     known: list[dict],
     params: Params,
@@ -196,33 +181,39 @@ def audit(
     rows: int,
     calendar: dict,
 ) -> dict:
-    """Facts a reader can check, computed from the index arrays rather than assumed."""
-    targets = {block: spec.target_rows(starts[block]) for block in BLOCKS}
+    """Facts a reader can check, computed from the index arrays rather than assumed.
+
+    ``train_stats`` is the scaler fit on the train rows alone, whatever ``scaler_fit`` asked for.
+    """
+    # Each block's target rows run from its first start + window to its last start + window + horizon - 1.
+    first_target = {block: int(starts[block].min()) + spec.window for block in BLOCKS if starts[block].size}
+    last_target = {block: int(starts[block].max()) + spec.span - 1 for block in BLOCKS if starts[block].size}
     blocks = {}
     for block in BLOCKS:
         if starts[block].size:
             blocks[block] = {
                 "windows": int(starts[block].size),
                 "input_rows": [int(starts[block].min()), int(starts[block].max() + spec.window - 1)],
-                "target_rows": [int(targets[block].min()), int(targets[block].max())],
+                "target_rows": [first_target[block], last_target[block]],
             }
         else:
             blocks[block] = {"windows": 0}
-    train_stats = fit_scaler(train_rows, params.scaler)
-    seen = {block: targets_seen_in_training(targets[block], starts["train"], spec.span) for block in ("valid", "test")}
+    seen = {block: targets_in_training_windows(starts[block], starts["train"], spec, rows) for block in ("valid", "test")}
     checks = {
-        "max_train_target_before_min_valid_target": bool(targets["train"].max() < targets["valid"].min()),
-        "max_valid_target_before_min_test_target": bool(targets["valid"].max() < targets["test"].min()),
+        "max_train_target_before_min_valid_target": bool(last_target["train"] < first_target["valid"]),
+        "max_valid_target_before_min_test_target": bool(last_target["valid"] < first_target["test"]),
         "valid_targets_inside_train_windows": int(seen["valid"].sum()),
         "test_targets_inside_train_windows": int(seen["test"].sum()),
-        "valid_windows_with_targets_seen_in_training": float(seen["valid"].any(axis=1).mean()) if seen["valid"].size else 0.0,
-        "test_windows_with_targets_seen_in_training": float(seen["test"].any(axis=1).mean()) if seen["test"].size else 0.0,
+        "valid_windows_with_targets_seen_in_training": float((seen["valid"] > 0).mean()) if seen["valid"].size else 0.0,
+        "test_windows_with_targets_seen_in_training": float((seen["test"] > 0).mean()) if seen["test"].size else 0.0,
         "scaler_fit_on_train_rows_only": params.scaler_fit == "train",
         "scaler_equals_train_rows_statistics": bool(
             np.allclose(train_stats.center, scaler.center) and np.allclose(train_stats.scale, scaler.scale)
         ),
         "inputs_end_before_first_target": all(
-            bool(np.all(starts[block] + spec.window - 1 < targets[block].min(axis=1))) for block in BLOCKS
+            bool(np.all(part + spec.window - 1 < spec.target_rows(part).min(axis=1)))
+            for block in BLOCKS
+            for part in chunks(starts[block])
         ),
     }
     checks["leak_free"] = bool(
@@ -288,8 +279,8 @@ def build_windows(
     season: int = 1,
     filled_target: np.ndarray | None = None,
     bounds: tuple[int, int] | None = None,
-) -> tuple[dict[str, np.ndarray], Scaler, dict]:
-    """Pure core of the stage: arrays per block, the fitted scaler and the audit.
+) -> tuple[WindowStore, Scaler, dict]:
+    """Pure core of the stage: the scaled rows and each block's window starts, the fitted scaler and the audit.
 
     ``calendar_kind`` comes from ingest (series.npz): which calendar the spacing has to encode.
     ``bounds`` (train end, valid end) default to the fractions' single split; a fold passes its own.
@@ -312,21 +303,26 @@ def build_windows(
             "need more than a season of training data: lower 'season' or use more data"
         )
     check_blocks(target, bounds, names[0])
+    # What the largest intermediates feed is taken from them and they are dropped at once: on a
+    # long series each is a copy of the whole series, and the stage's memory is their sum.
+    known_slot, known_width, known = known_inputs(timestamps, params, calendar_kind)
     fit_rows = raw[:train_end] if params.scaler_fit == "train" else raw
     with np.errstate(over="ignore", invalid="ignore"):
         scaler = fit_scaler(fit_rows, params.scaler)
         scaled = scaler.transform(raw)
     check_finite(raw, scaled, scaler, names)
+    train_stats = fit_scaler(raw[:train_end], params.scaler)
+    del raw, fit_rows
     channels = [{"name": names[0], "role": "target: past values inside the window"}]
     channels += [{"name": name, "role": "covariate: past values inside the window"} for name in names[1:]]
-    features = scaled
+    features = feature_table(scaled, timestamps, calendar_kind if params.calendar else None)
+    scaled_target = scaled[:, 0].copy()
+    del scaled
     if params.calendar:
-        features = np.column_stack([scaled, calendar_features(timestamps, calendar_kind)])
         channels += [
             {"name": name, "role": "calendar: computed from the input steps' timestamps, known in advance"}
             for name in CALENDAR_CHANNELS[calendar_kind]
         ]
-    known_table, known = known_inputs(timestamps, params, calendar_kind)
     calendar = {"kind": calendar_kind}
     asked = [name for name, on in (("calendar", params.calendar), ("target_calendar", params.target_calendar)) if on]
     if calendar_kind == "none" and asked:
@@ -337,7 +333,7 @@ def build_windows(
     filled = np.zeros(rows, dtype=bool) if filled_target is None else filled_target.astype(bool)
     filled_out = {}
     for block in ("valid", "test"):
-        graded = ~filled[spec.target_rows(starts[block])].any(axis=1)
+        graded = spec.targets_flagged(filled, starts[block]) == 0
         filled_out[block] = int((~graded).sum())
         starts[block] = starts[block][graded]
     empty = [block for block in BLOCKS if not starts[block].size]
@@ -346,18 +342,8 @@ def build_windows(
             f"the {empty[0]} block has no window of {spec.span} rows without a missing value "
             f"({int(missing.sum())} rows have one); use a shorter 'window' or fill short gaps with 'missing: interpolate'"
         )
-    arrays: dict[str, np.ndarray] = {}
-    for block in BLOCKS:
-        x = spec.inputs(features, starts[block])
-        y = spec.targets(scaled[:, 0], starts[block])
-        if params.target == "delta":
-            y = y - x[:, -1:, 0]
-        target_rows = spec.target_rows(starts[block])
-        arrays[f"x_{block}"] = x.astype(np.float32)
-        arrays[f"known_{block}"] = known_table[target_rows]  # (windows, horizon, width)
-        arrays[f"y_{block}"] = y.astype(np.float32)
-        arrays[f"rows_{block}"] = target_rows
-    report = audit(starts, spec, scaler, raw[:train_end], channels, known, params, bounds, rows, calendar)
+    store = WindowStore(spec, features, scaled_target, known_slot, known_width, params.target == "delta", starts)
+    report = audit(starts, spec, scaler, train_stats, channels, known, params, bounds, rows, calendar)
     edges = (0, train_end, valid_end, rows)
     report["missing"] = {
         block: {
@@ -372,7 +358,7 @@ def build_windows(
     }
     if params.shuffle != "before_split" and params.scaler_fit == "train" and not report["checks"]["leak_free"]:
         raise AssertionError(f"windows audit failed on a leak-free configuration: {report['checks']}")
-    return arrays, scaler, report
+    return store, scaler, report
 
 
 def main() -> None:
@@ -380,7 +366,7 @@ def main() -> None:
     paths = fold_paths(stage_fold())
     series, train_end, valid_end = load_fold_series(params, paths.fold)
     names = [str(series["target_name"]), *(str(name) for name in series["covariate_names"])]
-    arrays, scaler, report = build_windows(
+    store, scaler, report = build_windows(
         series.get("wall_times", series["timestamps"]),  # the calendar follows the wall clock the file states
         series["target"],
         series["covariates"],
@@ -392,7 +378,7 @@ def main() -> None:
         (train_end, valid_end),
     )
     fit_rows = (0, train_end - 1) if params.scaler_fit == "train" else (0, len(series["target"]) - 1)
-    save_arrays(paths.arrays, **arrays)
+    store.save(paths.arrays)
     write_json(paths.scaler, scaler.to_dict(names, fit_rows))
     write_json(paths.audit, {"fold": paths.fold, **report})
     counts = ", ".join(f"{block} {report['blocks'][block]['windows']}" for block in BLOCKS)

@@ -10,10 +10,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
 from stages.params import Params, load_params
+from stages.scaling import Scaler
+from stages.split import BLOCKS
+from stages.windowing import WindowStore
+from stages.windows import build_windows
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED_CSV = ROOT / "data" / "raw" / "elecdemand_vic_2014.csv"
@@ -37,6 +42,23 @@ def small_params(**overrides: object) -> Params:
     base = dict(window=24, horizon=1, units=8, epochs=2, batch_size=64, patience=2, season=48)
     base.update(overrides)
     return dataclasses.replace(Params(), **base)
+
+
+def cut_blocks(store: WindowStore) -> dict[str, np.ndarray]:
+    """Every block's windows cut whole, under the names the windows stage once stored: x_, known_, y_, rows_."""
+    arrays = {}
+    for block in BLOCKS:
+        inputs, y = store.cut(store.starts[block])
+        rows = store.target_rows(block)
+        arrays |= {f"x_{block}": inputs["window"], f"y_{block}": y, f"rows_{block}": rows}
+        arrays[f"known_{block}"] = inputs.get("known", np.zeros((*rows.shape, 0), dtype=np.float32))
+    return arrays
+
+
+def windows_arrays(*args: object, **kwargs: object) -> tuple[dict[str, np.ndarray], Scaler, dict]:
+    """build_windows with its windows cut whole (see cut_blocks)."""
+    store, scaler, audit = build_windows(*args, **kwargs)
+    return cut_blocks(store), scaler, audit
 
 
 def head_of_bundled_csv(path: Path, rows: int) -> Path:

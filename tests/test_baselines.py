@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sklearn.linear_model import Ridge
 
-from stages import baselines
+from stages import baselines, windowing
+from stages.windowing import WindowSpec, WindowStore
 
 SERIES = np.array([10.0, 11.0, 13.0, 12.0, 14.0, 15.0, 17.0, 16.0])
 # Two windows of 3 inputs and 2 targets: inputs rows 0-2 -> targets 3,4; inputs 2-4 -> targets 5,6.
@@ -29,27 +31,64 @@ def test_window_mean_and_drift_by_hand() -> None:
     np.testing.assert_allclose(baselines.drift(SERIES, TARGET_ROWS, window=3), [[14.5, 16.0], [14.5, 15.0]])
 
 
+def _store(target: np.ndarray, inputs: np.ndarray, known_slot: np.ndarray | None = None, width: int = 0) -> WindowStore:
+    """Windows of 5 inputs and one target over every row: the target column need not be an input channel."""
+    rows = len(target)
+    slot = np.full(rows, -1, np.int16) if known_slot is None else known_slot
+    starts = np.arange(rows - 5)
+    return WindowStore(WindowSpec(5, 1), inputs.astype(np.float32), target, slot, width, False, {"train": starts})
+
+
 def test_linear_autoregression_recovers_a_linear_rule() -> None:
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(200, 5, 1))
-    y = 2 * x[:, -1, :] - x[:, 0, :]
-    model = baselines.fit_linear_autoregression({"window": x}, y, alpha=1e-6)
-    np.testing.assert_allclose(baselines.predict_linear_autoregression(model, {"window": x}), y, atol=1e-4)
+    r = np.random.default_rng(0).normal(size=205)
+    target = np.zeros(205)
+    target[5:] = 2 * r[4:-1] - r[:-5]  # 2 x the window's last input less its first
+    store = _store(target, r[:, None])
+    model = baselines.fit_linear_autoregression(store, store.starts["train"], alpha=1e-6)
+    inputs, y = store.cut(store.starts["train"])
+    np.testing.assert_allclose(baselines.predict_linear_autoregression(model, inputs), y, atol=1e-4)
 
 
 def test_linear_autoregression_reads_what_is_known_about_the_target_too() -> None:
     rng = np.random.default_rng(1)
-    x = rng.normal(size=(300, 5, 1))
-    slot = rng.integers(0, 4, size=300)
-    known = np.eye(4)[slot][:, None, :]  # (windows, horizon 1, 4 slots)
+    r = rng.normal(size=305)
+    slot = rng.integers(0, 4, size=305).astype(np.int16)
     profile = np.array([0.0, 3.0, -1.0, 0.5])  # a sharp step per slot: no function of the window alone
-    y = x[:, -1, :] + profile[slot][:, None]
-    inputs = {"window": x, "known": known}
+    target = np.zeros(305)
+    target[5:] = r[4:-1] + profile[slot[5:]]
+    store = _store(target, r[:, None], slot, 4)
+    inputs, y = store.cut(store.starts["train"])
     assert baselines.linear_features(inputs).shape == (300, 5 + 4)
-    model = baselines.fit_linear_autoregression(inputs, y, alpha=1e-6)
+    model = baselines.fit_linear_autoregression(store, store.starts["train"], alpha=1e-6)
     np.testing.assert_allclose(baselines.predict_linear_autoregression(model, inputs), y, atol=1e-4)
-    window_only = baselines.fit_linear_autoregression({"window": x}, y, alpha=1e-6)
-    assert np.abs(baselines.predict_linear_autoregression(window_only, {"window": x}) - y).mean() > 0.5
+    window_only = _store(target, r[:, None])
+    blind = baselines.fit_linear_autoregression(window_only, window_only.starts["train"], alpha=1e-6)
+    assert (
+        np.abs(baselines.predict_linear_autoregression(blind, window_only.cut(window_only.starts["train"])[0]) - y).mean() > 0.5
+    )
+
+
+def test_streamed_ridge_solves_the_same_problem_as_the_exact_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Normal equations summed over chunks (with large means and collinear calendar channels) agree with sklearn's SVD."""
+    rng = np.random.default_rng(2)
+    rows = 2000
+    phase = 2 * np.pi * np.arange(rows) / 48
+    inputs = np.column_stack([50 + rng.normal(size=rows).cumsum(), np.sin(phase), np.cos(phase)])
+    slot = (np.arange(rows) % 48).astype(np.int16)
+    target = inputs[:, 0] + 0.1 * rng.normal(size=rows)
+    store = _store(target, inputs, slot, 48)
+    exact = baselines.fit_linear_autoregression(store, store.starts["train"], alpha=0.1)
+    monkeypatch.setattr(baselines, "EXACT_RIDGE_BYTES", 0)
+    monkeypatch.setattr(windowing, "CHUNK_WINDOWS", 97)  # many chunks, the last one short
+    streamed = baselines.fit_linear_autoregression(store, store.starts["train"], alpha=0.1)
+    assert isinstance(exact, Ridge) and isinstance(streamed, baselines.LinearMap)
+    windows = store.cut(store.starts["train"])[0]
+    np.testing.assert_allclose(
+        baselines.predict_linear_autoregression(streamed, windows),
+        baselines.predict_linear_autoregression(exact, windows),
+        atol=1e-4,
+    )
+    np.testing.assert_allclose(streamed.coef_, np.reshape(exact.coef_, streamed.coef_.shape), atol=1e-3)
 
 
 def test_window_mean_ignores_missing_values_outside_the_window() -> None:

@@ -14,8 +14,8 @@ from stages import ingest
 from stages.common import DataError, load_arrays
 from stages.ingest import Series, infer_spacing, load_series, resolve_season
 from stages.params import ParamError, Params
-from stages.windows import BLOCKS, build_windows
-from tests.conftest import small_params
+from stages.windows import BLOCKS
+from tests.conftest import small_params, windows_arrays
 from tests.test_ingest import run_ingest
 
 
@@ -308,7 +308,7 @@ def test_calendar_channels_and_known_slot_follow_the_calendar_kind(kind: str) ->
     stamps, channels, (known_name, width), slot_of = CALENDARS[kind]
     params = small_params(calendar=True, target_calendar=True, scaler="none", window=8)
     rows = len(stamps)
-    arrays, _, audit = build_windows(stamps.to_numpy(), np.arange(float(rows)), np.empty((rows, 0)), ["y"], params, kind)
+    arrays, _, audit = windows_arrays(stamps.to_numpy(), np.arange(float(rows)), np.empty((rows, 0)), ["y"], params, kind)
     assert [channel["name"] for channel in audit["channels"]] == ["y", *channels]
     assert [(item["name"], item["width"]) for item in audit["known_inputs"]] == [(known_name, width)]
     assert audit["calendar"] == {"kind": kind}
@@ -326,7 +326,7 @@ def test_calendar_channels_and_known_slot_follow_the_calendar_kind(kind: str) ->
 def test_integer_years_go_through_ingest_and_windows_with_no_calendar_input(tmp_path: Path) -> None:
     series = load(tmp_path, np.arange(1700, 1900), calendar=True, target_calendar=True)
     params = small_params(calendar=True, target_calendar=True, window=10)
-    arrays, _, audit = build_windows(
+    arrays, _, audit = windows_arrays(
         series.timestamps, series.target, series.covariates, ["y"], params, series.spacing.calendar_kind
     )
     assert [channel["name"] for channel in audit["channels"]] == ["y"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,7 @@ import yaml
 
 from stages import ingest, windows
 from stages.common import load_arrays, run_stage
+from stages.params import Params
 
 GOOD_ROWS = [f"2014-01-01T{h:02d}:{m:02d}:00,{4 + 0.1 * h + 0.01 * m:.3f},{15 + h / 10:.1f}" for h in range(6) for m in (0, 30)]
 HEADER = "timestamp,demand_gw,temperature_c"
@@ -357,3 +359,80 @@ def test_missing_values_are_filled_under_the_policy(
     assert len(target) == len(GOOD_ROWS)
     assert target[4] == pytest.approx(expected)
     assert target[5] == pytest.approx(4.4 + (4.3 - 4.4) * 2 / 3 if policy == "interpolate" else 4.4)
+
+
+def _numbers_rows(values: list[str]) -> str:
+    """A half-hourly CSV of the target alone."""
+    stamps = pd.date_range("2014-01-01", periods=len(values), freq="30min").strftime("%Y-%m-%dT%H:%M:%S")
+    return csv_text([f"{stamp},{value}" for stamp, value in zip(stamps, values, strict=True)], "timestamp,demand_gw")
+
+
+DST_ROWS = [
+    f"2014-03-30T{t},{4 + i / 10:.1f}" for i, t in enumerate(["00:30+01:00", "01:00+01:00", "01:30+01:00", "03:00+02:00"])
+]
+ALONE = {"covariates": ()}
+# Inputs read in pieces of 3 rows: (content, params, whether the pieces vouch for them; if not, read_whole reads them)
+PIECES = {
+    "plain, with a covariate": (csv_text(GOOD_ROWS), {}, True),
+    "CRLF line ends and a blank line": ("\r\n".join([HEADER, *GOOD_ROWS[:5], "", *GOOD_ROWS[5:]]) + "\r\n", {}, True),
+    "spaces around fields": (csv_text([" " + row.replace(",", " , ") + " " for row in GOOD_ROWS]), {}, True),
+    "semicolons and decimal commas": (
+        csv_text([r.replace(",", ";").replace(".", ",") for r in GOOD_ROWS], HEADER.replace(",", ";")),
+        {"csv_sep": ";", "decimal": ","},
+        True,
+    ),
+    "quoted thousands (the python engine)": (
+        csv_text([f'{r.split(",")[0]},"1,{400 + i}.5",15' for i, r in enumerate(GOOD_ROWS)]),
+        {"thousands": ","},
+        True,
+    ),
+    "zone offsets across a daylight-saving switch": (csv_text(DST_ROWS, "timestamp,demand_gw"), ALONE, True),
+    "an integer index": (csv_text([f"{1700 + i},{4 + i % 3}" for i in range(10)], "timestamp,demand_gw"), ALONE, True),
+    "gzip with a byte-order mark": (gzip.compress(b"\xef\xbb\xbf" + csv_text(GOOD_ROWS).encode()), {}, True),
+    "latin-1": (
+        csv_text(GOOD_ROWS).replace("temperature_c", "temp\u00e9rature").encode("latin-1"),
+        {"encoding": "latin-1", "covariates": ("temp\u00e9rature",)},
+        True,
+    ),
+    "'-0' read as decimals in every piece": (_numbers_rows(["-0", "NA", "3", "-0", "", "6", "7", "-", "9"]), ALONE, True),
+    "'-0' where the whole column reads as integers": (_numbers_rows(["-0", "2", "3", "4", "5", "6", "7"]), ALONE, True),
+    "'-0' among integers, decimals in another piece": (_numbers_rows(["-0", "2", "3", "4.5", "5", "6"]), ALONE, False),
+    "nanoseconds in one piece only": (
+        _numbers_rows(["1", "2", "3", "4", "5", "6"]).replace("01:30:00,", "01:30:00.000000001,"),
+        {**ALONE, "freq": "none"},
+        False,
+    ),
+    "a carriage return alone ends lines": (csv_text(GOOD_ROWS).replace("\n", "\r"), {}, False),
+    "a short row in a later piece": (csv_text([*GOOD_ROWS[:7], "2014-01-01T03:30:00,4.5", *GOOD_ROWS[8:]]), {}, False),
+    "a line of a form feed": (csv_text([*GOOD_ROWS[:7], "\f", *GOOD_ROWS[7:]]), {}, False),
+}
+
+
+@pytest.mark.parametrize("case", list(PIECES))
+def test_reading_in_pieces_gives_the_whole_files_arrays_or_leaves_it_to_read_whole(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content, overrides, vouched = PIECES[case]
+    monkeypatch.setattr(ingest, "PIECE_ROWS", 3)
+    path = tmp_path / "input.csv"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    params = dataclasses.replace(Params(), data_path=str(path), **{"covariates": ("temperature_c",), **overrides})
+    pieces = ingest.read_in_pieces(path, params)
+    assert (pieces is not None) == vouched
+    if pieces is None:
+        return
+    for read, whole in zip(pieces, ingest.read_whole(path, params), strict=True):
+        assert (read is None) == (whole is None)
+        if read is not None:  # the same bytes: -0.0 is not 0.0 here
+            assert (read.dtype, read.shape, read.tobytes()) == (whole.dtype, whole.shape, whole.tobytes())
+
+
+def test_an_error_in_a_later_piece_names_the_line_in_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setattr(ingest, "PIECE_ROWS", 4)
+    rows = GOOD_ROWS[:9] + ["2014-01-01T04:30:00,abc,15"] + GOOD_ROWS[10:]
+    code, err = run_ingest(tmp_path, monkeypatch, capsys, csv_text(rows))
+    assert code == 2 and "column 'demand_gw' has non-numeric values at line 11: 'abc'" in err, err
+    code, err = run_ingest(tmp_path, monkeypatch, capsys, csv_text(GOOD_ROWS[:4] + GOOD_ROWS[3:]))
+    assert code == 2 and "duplicate timestamps at line 6" in err, err  # rows 4 and 5 straddle two pieces

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from statsforecast import ets as ets_core
+from statsforecast import theta as theta_core
+from statsforecast._lib import theta as theta_kernel
 from statsforecast.models import AutoETS, AutoTheta
 
 from stages import statistical_baselines as sb
@@ -77,6 +80,60 @@ def test_a_forecast_never_reads_the_value_it_forecasts_or_anything_later(name: s
     # origins up to cut - 1 have seen nothing from row cut on; from origin cut on, every lead moves
     np.testing.assert_allclose(forecast[train_end - 1 : cut], altered[train_end - 1 : cut], rtol=1e-12, atol=1e-9)
     assert not np.allclose(forecast[cut:-1], altered[cut:-1])
+
+
+@pytest.mark.parametrize(
+    ("season", "model", "damped"), [(12, "AAA", False), (12, "MAM", True), (1, "AAN", True), (1, "ANN", False)]
+)
+def test_ets_paths_are_the_librarys_per_origin_forecasts_bit_for_bit(monkeypatch, season: int, model: str, damped: bool) -> None:
+    monkeypatch.setattr(sb, "ETS_FILTER_ROWS", 50)  # several blocks, each filtered on from the last one's final state
+    series, train_end = _monthly(), 168
+    fit = AutoETS(season_length=season, model=model, damped=damped).fit(series[:train_end]).model_
+    states = ets_core.forward_ets(fit, series)["states"]
+    origins = range(train_end - 1, MONTHS)
+    library = [ets_core.pegelsfcast_C(4, {**fit, "states": states[origin + 1 : origin + 2]}) for origin in origins]
+    assert np.array_equal(sb.ets_paths(fit, series, train_end - 1, 4)[train_end - 1 :], library)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_theta_paths_are_the_librarys_per_origin_forecasts_bit_for_bit(seed: int) -> None:
+    series, train_end = 100 + np.cumsum(np.random.default_rng(seed).normal(size=MONTHS)), 168
+    fit = AutoTheta(model="DOTM").fit(series[:train_end]).model_
+    states = theta_core.forward_theta({**fit, "m": 1}, y=series)["states"]
+    kind, alpha, theta = theta_core.switch_theta(fit["modeltype"]), fit["par"]["alpha"], fit["par"]["theta"]
+    library = np.full((MONTHS - train_end + 1, 4), np.nan)
+    for row, origin in enumerate(range(train_end - 1, MONTHS)):
+        theta_kernel.forecast(states[: origin + 1], origin + 1, kind, library[row], alpha, theta)
+    forecast, _ = sb.theta_forecasts(series, train_end, season=1, horizon=4)
+    assert np.array_equal(forecast[train_end - 1 :], library)
+
+
+def test_only_the_train_blocks_last_max_fit_rows_are_read(monkeypatch) -> None:
+    """The forecasts are those of the fit stretch alone, NaN-padded: changing the rows before it moves nothing."""
+    monkeypatch.setattr(sb, "MAX_FIT_ROWS", 900)
+    series = _half_hourly(rows=48 * 7 * 6)
+    train_end = round(len(series) * 0.7)
+    start = sb.fit_start(train_end)
+    changed = series.copy()
+    changed[:start] = 100 * np.random.default_rng(4).normal(size=start)
+    fitted = sb.fit_all(changed, train_end, 48, (48, 336), horizon=2)
+    alone = sb.fit_all(series[start:], train_end - start, 48, (48, 336), horizon=2)
+    assert start == train_end - 900
+    for capped, stretch in zip(fitted, alone, strict=True):
+        assert not capped.skipped and capped.description == stretch.description
+        assert capped.forecast.shape == (len(series), 2) and np.isnan(capped.forecast[: train_end - 1]).all()
+        assert np.array_equal(capped.forecast[start:], stretch.forecast, equal_nan=True)
+
+
+def test_mstl_refreshes_less_often_on_a_long_series_and_only_holds_its_profile_longer(monkeypatch) -> None:
+    series = _half_hourly(rows=48 * 7 * 6)
+    train_end = round(len(series) * 0.7)  # two weeks after it: two weekly refreshes
+    weekly, weekly_description = sb.mstl_forecasts(series, train_end, (48, 336))
+    monkeypatch.setattr(sb, "MSTL_MAX_REFRESHES", 1)
+    once, once_description = sb.mstl_forecasts(series, train_end, (48, 336))
+    assert "every 336 steps" in weekly_description and "every 672 steps" in once_description
+    first_week = slice(train_end - 1, train_end + 335)
+    assert np.array_equal(once[first_week], weekly[first_week]) and np.isfinite(once[train_end - 1 : -1]).all()
 
 
 def test_mstl_follows_two_seasons_better_than_copying() -> None:

@@ -16,9 +16,9 @@ import pytest
 from stages.baselines import fit_linear_autoregression, predict_linear_autoregression
 from stages.common import TrainingError
 from stages.ingest import load_series
-from stages.model import model_inputs
 from stages.params import Params
 from stages.train import save_model, train_model
+from stages.windowing import WindowStore
 from stages.windows import build_windows
 from tests.conftest import head_of_bundled_csv, small_params
 
@@ -28,7 +28,7 @@ def small_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return head_of_bundled_csv(tmp_path_factory.mktemp("data") / "head.csv", 1200)
 
 
-def windows_for(params: Params) -> dict:
+def windows_for(params: Params) -> WindowStore:
     series = load_series(params)
     return build_windows(series.timestamps, series.target, series.covariates, [params.target_column, *params.covariates], params)[
         0
@@ -37,31 +37,31 @@ def windows_for(params: Params) -> dict:
 
 def test_same_seed_gives_identical_training(small_csv: Path) -> None:
     params = small_params(data_path=str(small_csv), seed=7)
-    arrays = windows_for(params)
-    first, first_summary, _ = train_model(arrays, params)
-    second, second_summary, _ = train_model(arrays, params)
+    store = windows_for(params)
+    first, first_summary, _ = train_model(store, params)
+    second, second_summary, _ = train_model(store, params)
     assert first_summary["best_valid_mse"] == second_summary["best_valid_mse"]
     for a, b in zip(first.get_weights(), second.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
-    other, _, _ = train_model(arrays, small_params(data_path=str(small_csv), seed=8))
+    other, _, _ = train_model(store, small_params(data_path=str(small_csv), seed=8))
     assert not all(np.array_equal(a, b) for a, b in zip(first.get_weights(), other.get_weights(), strict=True))
 
 
 def test_members_train_side_by_side_and_the_mean_forecast_drives_early_stopping(small_csv: Path) -> None:
     params = small_params(data_path=str(small_csv), members=2, epochs=3, patience=5, target_calendar=True, linear_skip=True)
-    arrays = windows_for(params)
-    model, summary, _ = train_model(arrays, params)
+    store = windows_for(params)
+    model, summary, _ = train_model(store, params)
     members = [layer for layer in model.layers if isinstance(layer, keras.Model)]
     assert [member.name for member in members] == ["member_1", "member_2"]
-    valid = model_inputs(arrays, "valid")
+    valid, y_valid = store.cut(store.starts["valid"])
     each = [member.predict(valid, verbose=0) for member in members]
     assert not np.allclose(each[0], each[1])  # own seeds and batch orders
     np.testing.assert_allclose(model.predict(valid, verbose=0), (each[0] + each[1]) / 2, rtol=1e-5)
     # the saved model is the best epoch's mean forecast, scored exactly as logged
-    restored_mse = float(np.mean((model.predict(valid, verbose=0) - arrays["y_valid"]) ** 2))
+    restored_mse = float(np.mean((model.predict(valid, verbose=0) - y_valid) ** 2))
     assert restored_mse == pytest.approx(summary["best_valid_mse"], rel=1e-4)
     assert int(keras.ops.convert_to_numpy(members[1].optimizer.iterations)) == summary["epochs_run"] * math.ceil(
-        len(arrays["x_train"]) / params.batch_size
+        store.windows("train") / params.batch_size
     )
 
 
@@ -81,10 +81,10 @@ def test_linear_skip_starts_as_the_ridge_baseline(small_csv: Path) -> None:
         epochs=1,
         lr=1.0e-9,
     )
-    arrays = windows_for(params)
-    model, _, _ = train_model(arrays, params)
-    ridge = fit_linear_autoregression(model_inputs(arrays, "train"), arrays["y_train"], params.ridge_alpha)
-    test = model_inputs(arrays, "test")
+    store = windows_for(params)
+    model, _, _ = train_model(store, params)
+    ridge = fit_linear_autoregression(store, store.starts["train"], params.ridge_alpha)
+    test = store.cut(store.starts["test"])[0]
     assert sorted(test) == ["known", "window"]
     # lr 1e-9: one epoch moves nothing visible, so this is the starting point
     np.testing.assert_allclose(model.predict(test, verbose=0), predict_linear_autoregression(ridge, test), atol=1e-3)
@@ -105,10 +105,10 @@ def test_diverging_run_stops_at_once_with_remedies(small_csv: Path) -> None:
 
 def test_batch_size_and_epochs_set_the_number_of_updates(small_csv: Path) -> None:
     params = small_params(data_path=str(small_csv), batch_size=50, epochs=2, patience=10)
-    arrays = windows_for(params)
-    model, summary, _ = train_model(arrays, params)
+    store = windows_for(params)
+    model, summary, _ = train_model(store, params)
     assert summary["epochs_run"] == 2
-    assert int(keras.ops.convert_to_numpy(model.optimizer.iterations)) == 2 * math.ceil(len(arrays["x_train"]) / 50)
+    assert int(keras.ops.convert_to_numpy(model.optimizer.iterations)) == 2 * math.ceil(store.windows("train") / 50)
 
 
 def test_reduce_on_plateau_halves_the_learning_rate(small_csv: Path) -> None:
@@ -135,8 +135,8 @@ def test_finite_but_exploding_loss_counts_as_divergence(small_csv: Path) -> None
 
 def test_saved_model_is_byte_reproducible_and_loads_safely(small_csv: Path, tmp_path: Path) -> None:
     params = small_params(data_path=str(small_csv), epochs=1, l2=0.01, l2_bias=0.01, linear_skip=True, target_calendar=True)
-    arrays = windows_for(params)
-    model, _, _ = train_model(arrays, params)
+    store = windows_for(params)
+    model, _, _ = train_model(store, params)
     save_model(model, tmp_path / "a.keras")
     time.sleep(2.1)  # Keras stamps seconds, zip entries two-second steps: without pinning, the files would differ
     save_model(model, tmp_path / "b.keras")
@@ -146,5 +146,5 @@ def test_saved_model_is_byte_reproducible_and_loads_safely(small_csv: Path, tmp_
         ids = re.findall(r'"shared_object_id": (\d+)', archive.read("config.json").decode())
     assert ids and max(map(int, ids)) <= len(ids)  # small renumbered ids, not memory addresses
     loaded = keras.saving.load_model(tmp_path / "a.keras", safe_mode=True)
-    test = model_inputs(arrays, "test")
+    test = store.cut(store.starts["test"])[0]
     np.testing.assert_array_equal(loaded.predict(test, verbose=0), model.predict(test, verbose=0))

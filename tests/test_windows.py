@@ -13,7 +13,7 @@ from stages import windows
 from stages.common import DataError, run_stage, save_arrays
 from stages.paths import SERIES_FILE, fold_paths
 from stages.windows import BLOCKS, build_windows, split_rows
-from tests.conftest import small_params
+from tests.conftest import small_params, windows_arrays
 
 
 def _index_series(rows: int, covariates: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -50,7 +50,7 @@ def test_windows_never_leak_and_equal_their_slices(
     )
     stamps, target, extra = _index_series(rows)
     try:
-        arrays, _, audit = build_windows(stamps, target, extra, ["y"], params)
+        arrays, _, audit = windows_arrays(stamps, target, extra, ["y"], params)
     except DataError:
         assume(False)
     train_end, valid_end = split_rows(rows, params)
@@ -82,10 +82,10 @@ def test_windows_never_leak_and_equal_their_slices(
 
 def test_training_windows_are_shuffled_with_the_seed_only() -> None:
     stamps, target, extra = _index_series(300)
-    first = build_windows(stamps, target, extra, ["y"], small_params(seed=1))[0]
-    again = build_windows(stamps, target, extra, ["y"], small_params(seed=1))[0]
-    other = build_windows(stamps, target, extra, ["y"], small_params(seed=2))[0]
-    unshuffled = build_windows(stamps, target, extra, ["y"], small_params(shuffle="none"))[0]
+    first = windows_arrays(stamps, target, extra, ["y"], small_params(seed=1))[0]
+    again = windows_arrays(stamps, target, extra, ["y"], small_params(seed=1))[0]
+    other = windows_arrays(stamps, target, extra, ["y"], small_params(seed=2))[0]
+    unshuffled = windows_arrays(stamps, target, extra, ["y"], small_params(shuffle="none"))[0]
     np.testing.assert_array_equal(first["rows_train"], again["rows_train"])
     assert not np.array_equal(first["rows_train"], other["rows_train"])
     assert (np.diff(unshuffled["rows_train"][:, 0]) == 1).all()
@@ -101,7 +101,7 @@ def test_scaler_is_fit_on_train_rows_only(kind: str, reference: type) -> None:
     target = rng.normal(size=400).cumsum()
     covariate = rng.normal(size=(400, 1))
     params = small_params(scaler=kind)
-    _, scaler, audit = build_windows(stamps, target, covariate, ["y", "c"], params)
+    _, scaler, audit = windows_arrays(stamps, target, covariate, ["y", "c"], params)
     train_end = split_rows(400, params)[0]
     expected = reference().fit(np.column_stack([target, covariate])[:train_end])
     np.testing.assert_allclose(
@@ -112,7 +112,7 @@ def test_scaler_is_fit_on_train_rows_only(kind: str, reference: type) -> None:
     # Changing the valid and test rows changes nothing about the scaler.
     changed = target.copy()
     changed[train_end:] *= 100
-    _, scaler_after, _ = build_windows(stamps, changed, covariate, ["y", "c"], params)
+    _, scaler_after, _ = windows_arrays(stamps, changed, covariate, ["y", "c"], params)
     np.testing.assert_array_equal(scaler.center, scaler_after.center)
     np.testing.assert_array_equal(scaler.scale, scaler_after.scale)
     assert audit["checks"]["scaler_equals_train_rows_statistics"]
@@ -120,7 +120,7 @@ def test_scaler_is_fit_on_train_rows_only(kind: str, reference: type) -> None:
 
 def test_scaler_fit_on_all_rows_is_recorded_as_a_leak() -> None:
     stamps, target, extra = _index_series(300)
-    _, _, audit = build_windows(stamps, target, extra, ["y"], small_params(scaler_fit="all"))
+    _, _, audit = windows_arrays(stamps, target, extra, ["y"], small_params(scaler_fit="all"))
     assert not audit["checks"]["scaler_fit_on_train_rows_only"]
     assert not audit["checks"]["scaler_equals_train_rows_statistics"]
     assert not audit["checks"]["leak_free"]
@@ -131,14 +131,14 @@ def test_scaler_fit_on_all_rows_is_a_leak_even_when_statistics_coincide() -> Non
     stamps, _, extra = _index_series(300)
     target = np.sin(np.arange(300) / 5.0)
     target[10], target[20] = 5.0, -5.0
-    _, _, audit = build_windows(stamps, target, extra, ["y"], small_params(scaler="minmax", scaler_fit="all"))
+    _, _, audit = windows_arrays(stamps, target, extra, ["y"], small_params(scaler="minmax", scaler_fit="all"))
     assert audit["checks"]["scaler_equals_train_rows_statistics"]
     assert not audit["checks"]["leak_free"]
 
 
 def test_shuffle_before_split_is_recorded_as_a_leak() -> None:
     stamps, target, extra = _index_series(600)
-    _, _, audit = build_windows(stamps, target, extra, ["y"], small_params(shuffle="before_split"))
+    _, _, audit = windows_arrays(stamps, target, extra, ["y"], small_params(shuffle="before_split"))
     checks = audit["checks"]
     assert not checks["leak_free"]
     assert checks["valid_windows_with_targets_seen_in_training"] > 0.9
@@ -150,8 +150,8 @@ def test_delta_target_is_the_difference_from_the_last_input() -> None:
     rng = np.random.default_rng(5)
     stamps, _, extra = _index_series(300)
     target = rng.normal(size=300).cumsum()
-    level, scaler, _ = build_windows(stamps, target, extra, ["y"], small_params(horizon=3))
-    delta, _, _ = build_windows(stamps, target, extra, ["y"], small_params(horizon=3, target="delta"))
+    level, scaler, _ = windows_arrays(stamps, target, extra, ["y"], small_params(horizon=3))
+    delta, _, _ = windows_arrays(stamps, target, extra, ["y"], small_params(horizon=3, target="delta"))
     for block in BLOCKS:
         np.testing.assert_allclose(delta[f"y_{block}"], level[f"y_{block}"] - level[f"x_{block}"][:, -1:, 0], atol=1e-5)
         np.testing.assert_allclose(scaler.inverse(level[f"y_{block}"].astype(float)), target[level[f"rows_{block}"]], atol=1e-4)
@@ -160,7 +160,7 @@ def test_delta_target_is_the_difference_from_the_last_input() -> None:
 def test_covariates_and_calendar_add_channels_with_no_future_values() -> None:
     stamps, target, extra = _index_series(400, covariates=2)
     params = small_params(scaler="none", calendar=True)
-    arrays, _, audit = build_windows(stamps, target, extra, ["y", "a", "b"], params)
+    arrays, _, audit = windows_arrays(stamps, target, extra, ["y", "a", "b"], params)
     assert arrays["x_train"].shape[2] == 1 + 2 + 4
     roles = [channel["role"].split(":")[0] for channel in audit["channels"]]
     assert roles == ["target", "covariate", "covariate", "calendar", "calendar", "calendar", "calendar"]
@@ -177,10 +177,10 @@ def test_covariates_and_calendar_add_channels_with_no_future_values() -> None:
 def test_target_calendar_is_the_one_hot_slot_of_each_target_time_and_reads_no_observation() -> None:
     stamps, target, extra = _index_series(400, covariates=1)
     params = small_params(horizon=2, target_calendar=True)
-    arrays, _, audit = build_windows(stamps, target, extra, ["y", "a"], params)
+    arrays, _, audit = windows_arrays(stamps, target, extra, ["y", "a"], params)
     assert [item["name"] for item in audit["known_inputs"]] == ["time_of_day_slot"]
     # the observations after every forecast origin changed: what is known about the targets must not move
-    scrambled, _, _ = build_windows(stamps, target[::-1].copy(), extra * 7, ["y", "a"], params)
+    scrambled, _, _ = windows_arrays(stamps, target[::-1].copy(), extra * 7, ["y", "a"], params)
     for block in BLOCKS:
         known, rows = arrays[f"known_{block}"], arrays[f"rows_{block}"]
         assert known.shape == (*rows.shape, 48)
@@ -189,14 +189,14 @@ def test_target_calendar_is_the_one_hot_slot_of_each_target_time_and_reads_no_ob
         slot = (target_time.hour * 2 + target_time.minute // 30).to_numpy().reshape(rows.shape)
         np.testing.assert_array_equal(known.argmax(axis=2), slot)
         np.testing.assert_array_equal(scrambled[f"known_{block}"], known)
-    plain, _, plain_audit = build_windows(stamps, target, extra, ["y", "a"], small_params(horizon=2))
+    plain, _, plain_audit = windows_arrays(stamps, target, extra, ["y", "a"], small_params(horizon=2))
     assert plain["known_train"].shape == (*plain["rows_train"].shape, 0) and plain_audit["known_inputs"] == []
 
 
 @pytest.mark.parametrize("freq", ["7h", "1min"])
 def test_target_calendar_falls_back_to_the_hour_when_the_spacing_makes_no_few_slots_of_a_day(freq: str) -> None:
     stamps = pd.date_range("2014-01-01", periods=300, freq=freq).to_numpy()
-    arrays, _, audit = build_windows(stamps, np.arange(300.0), np.empty((300, 0)), ["y"], small_params(target_calendar=True))
+    arrays, _, audit = windows_arrays(stamps, np.arange(300.0), np.empty((300, 0)), ["y"], small_params(target_calendar=True))
     assert [(item["name"], item["width"]) for item in audit["known_inputs"]] == [("hour_of_day", 24)]
     hours = pd.DatetimeIndex(stamps[arrays["rows_test"].ravel()]).hour.to_numpy()
     np.testing.assert_array_equal(arrays["known_test"].argmax(axis=2).ravel(), hours)
@@ -239,7 +239,7 @@ def test_missing_values_are_skipped_never_filled() -> None:
     target = 5 + np.sin(np.arange(rows) / 7.0)
     target[[100, 101, 450]] = np.nan  # one gap in train, one in valid (rows 420-509)
     params = small_params(window=24)
-    arrays, scaler, report = build_windows(stamps, target, np.empty((rows, 0)), ["y"], params)
+    arrays, scaler, report = windows_arrays(stamps, target, np.empty((rows, 0)), ["y"], params)
     for block in BLOCKS:
         assert np.isfinite(arrays[f"x_{block}"]).all() and np.isfinite(arrays[f"y_{block}"]).all()
         inputs_and_targets = arrays[f"rows_{block}"][:, :1] - np.arange(params.window + 1)
@@ -277,7 +277,7 @@ def test_a_filled_value_is_never_a_scored_target() -> None:
     target = 5 + np.sin(np.arange(rows) / 7.0)
     filled = np.zeros(rows, dtype=bool)
     filled[[450, 550]] = True  # one in valid (420-509), one in test (510-599): made up by interpolate
-    arrays, _, report = build_windows(_stamps(rows), target, np.empty((rows, 0)), ["y"], small_params(), filled_target=filled)
+    arrays, _, report = windows_arrays(_stamps(rows), target, np.empty((rows, 0)), ["y"], small_params(), filled_target=filled)
     for block in ("valid", "test"):
         assert not np.isin(arrays[f"rows_{block}"], [450, 550]).any()
         assert report["missing"][block]["filled_targets_left_out"] == 1 and report["missing"][block]["filled_values"] == 1
