@@ -247,7 +247,7 @@ def main() -> None:
         model = keras.saving.load_model(paths.model, safe_mode=True)
     statistical = load_statistical(paths.statistical, train_end - 1)
     metrics, test_arrays, test_view = evaluate(model, store, series, statistical, scaler, params, train_end)
-    del statistical  # on a long series each array here is large: none is kept past its last use
+    del statistical  # a long series' by-origin forecasts: not kept past their last use
     metrics["skipped"] = {
         name: method["skipped"] for name, method in read_json(paths.statistical_summary)["methods"].items() if method["skipped"]
     }
@@ -267,7 +267,6 @@ def main() -> None:
         {key: stats["coverage"] for key, stats in metrics["intervals"][NETWORK].items()},
         train_end,
     )
-    del store
     diagnostics = diagnostics_summary(run_checks(evidence), metrics["selected"]["method"])
     save_arrays(paths.test_forecasts, **test_arrays)
     write_json(paths.metrics, {"fold": paths.fold, **metrics})

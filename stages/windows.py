@@ -50,13 +50,17 @@ def _circles(*fractions: np.ndarray) -> np.ndarray:
     return np.column_stack([f(2 * np.pi * x) for x in fractions for f in (np.sin, np.cos)])
 
 
+def _seconds_of_day(stamps: pd.DatetimeIndex) -> np.ndarray:
+    return (stamps.hour * 3600 + stamps.minute * 60 + stamps.second).to_numpy()
+
+
 def calendar_features(timestamps: np.ndarray, kind: str = "time_of_day") -> np.ndarray:
     """The calendar channels of ``kind`` (see CALENDAR_CHANNELS); known in advance for any time."""
     if kind == "none":
         return np.zeros((len(timestamps), 0))
     stamps = pd.DatetimeIndex(timestamps)
     if kind == "time_of_day":
-        day = (stamps.hour * 3600 + stamps.minute * 60 + stamps.second).to_numpy() / 86400.0
+        day = _seconds_of_day(stamps) / 86400.0
         return _circles(day, (stamps.day_of_week.to_numpy() + day) / 7.0)
     if kind == "day_of_week":
         return _circles(stamps.day_of_week.to_numpy() / 7.0, (stamps.day_of_year.to_numpy() - 1) / 365.25)
@@ -79,8 +83,7 @@ def time_of_day_slots(timestamps: np.ndarray) -> tuple[np.ndarray, int, str]:
     slots = np.empty(len(stamps), dtype=np.int16)
     for lo in range(0, len(stamps), CALENDAR_ROWS):  # a piece at a time: each field is a copy of the series
         piece = stamps[lo : lo + CALENDAR_ROWS]
-        seconds = (piece.hour * 3600 + piece.minute * 60 + piece.second).to_numpy()
-        slots[lo : lo + CALENDAR_ROWS] = piece.hour.to_numpy() if hours else seconds // step
+        slots[lo : lo + CALENDAR_ROWS] = piece.hour.to_numpy() if hours else _seconds_of_day(piece) // step
     return (slots, 24, "hour_of_day") if hours else (slots, DAY_SECONDS // step, "time_of_day_slot")
 
 
