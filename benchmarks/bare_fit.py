@@ -14,10 +14,10 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras
 
-from stages.baselines import fit_linear_autoregression
-from stages.model import build_model, compile_model, start_from_ridge
-from stages.params import load_params
-from stages.windowing import WindowStore
+from honest_forecast.baselines.linear import fit_linear_autoregression
+from honest_forecast.models.network import build_model, compile_model, start_from_ridge
+from honest_forecast.params import load_params
+from honest_forecast.windows.store import WindowStore
 
 params = load_params()
 store = WindowStore.load("data/windows/1/arrays.npz")

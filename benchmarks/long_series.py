@@ -56,7 +56,8 @@ def write_series(path: Path, points: int, seed: int = 0) -> None:
 
 def scratch_pipeline(work: Path, csv: Path, steps: int) -> None:
     """The stages and params of this checkout in ``work``, reading ``csv``, training ``steps`` batches."""
-    shutil.copytree(ROOT / "stages", work / "stages")
+    for code in ("stages", "honest_forecast"):
+        shutil.copytree(ROOT / code, work / code)
     for name in (".dvc/plots", "plots"):
         if (ROOT / name).exists():
             shutil.copytree(ROOT / name, work / name)

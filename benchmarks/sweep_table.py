@@ -14,7 +14,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 
-from stages.params import as_dict, load_params
+from honest_forecast.params import as_dict, load_params
 
 TRAIN_LINE = re.compile(r"^train: (\d+) epochs in ([\d.]+) s", re.MULTILINE)
 

@@ -37,17 +37,18 @@ def timed(command: list[str], cwd: Path) -> float:
 
 
 def workspace(work: Path, epochs: int, ref: str | None = None) -> None:
-    """This checkout's stages and fold-1 windows in ``work``, or those of commit ``ref`` (windows rebuilt by its own stage)."""
+    """This checkout's stages, library and fold-1 windows in ``work``, or those of commit ``ref`` (windows rebuilt)."""
     if ref is None:
-        for name in ("stages", "benchmarks"):
+        for name in ("stages", "honest_forecast", "benchmarks"):
             shutil.copytree(ROOT / name, work / name)
         (work / "data/windows/1").mkdir(parents=True)
         shutil.copy2(ROOT / "data/windows/1/arrays.npz", work / "data/windows/1/arrays.npz")  # fold 1: the single split
         params = yaml.safe_load((ROOT / "params.yaml").read_text())
     else:
-        archive = subprocess.run(
-            ["git", "archive", ref, "stages", "params.yaml"], cwd=ROOT, check=True, capture_output=True
-        ).stdout
+        code = ["stages", "params.yaml"]
+        if subprocess.run(["git", "cat-file", "-e", f"{ref}:honest_forecast"], cwd=ROOT, capture_output=True).returncode == 0:
+            code.append("honest_forecast")  # the library package, from the commit that moved it out of stages/
+        archive = subprocess.run(["git", "archive", ref, *code], cwd=ROOT, check=True, capture_output=True).stdout
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             tar.extractall(work, filter="data")
         (work / "data/interim").mkdir(parents=True)

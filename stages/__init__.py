@@ -1,1 +1,1 @@
-"""Pipeline stages: one module per DVC stage in dvc.yaml, each a thin main() over pure functions."""
+"""The DVC entry points, one module per stage in dvc.yaml: each main() loads, calls honest_forecast, writes."""

@@ -1,252 +1,39 @@
-"""Stage evaluate: the model and every baseline, on the same origins and lead times, in original units.
-
-Predictions are put back in time order and inverse-transformed before any metric, so
-the numbers say how far off the forecast is in the series' own units (here GW), and
-``rel_mae`` says how it compares with simply repeating the last value. On top of the point
-scores: errors per lead time, split-conformal intervals calibrated on valid, and whether the
-network's difference from the best baseline on test is more than chance (Diebold-Mariano).
-"""
+"""Stage evaluate (one per fold): the network and every baseline on the same points, in original units, and the checks."""
 
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
-from stages import baselines
-from stages.common import quiet_tensorflow, read_json, run_stage, save_arrays, write_json
-from stages.diagnostics import Evidence, diagnostics_summary, run_checks
-from stages.metrics import seasonal_naive_scale
-from stages.params import Params, load_params, parse_params
-from stages.paths import fold_paths
-from stages.scaling import Scaler
-from stages.scoring import calibrate, interval_report, score, significance
-from stages.selection import NETWORK, methods, selection_summary
-from stages.split import load_fold_series, stage_fold
-from stages.windowing import WindowStore, chunks
+from honest_forecast.backtest.folds import fold_view
+from honest_forecast.cli import quiet_tensorflow, run_stage, stage_fold
+from honest_forecast.data.series import Series
+from honest_forecast.diagnostics.summary import diagnostics_summary, run_checks
+from honest_forecast.io import read_json, save_arrays, write_json
+from honest_forecast.names import NETWORK
+from honest_forecast.params import load_params
+from honest_forecast.paths import SERIES_FILE, fold_paths
+from honest_forecast.windows.scaling import Scaler
+from honest_forecast.windows.store import WindowStore
 
 quiet_tensorflow(entry_point=__name__ == "__main__")  # before anything imports keras
 import keras  # noqa: E402
 
-from stages.feeding import block_batches  # noqa: E402
-
-EVALUATED_BLOCKS = ("valid", "test")
-
-
-def in_time_order(store: WindowStore, block: str, season: int) -> tuple[np.ndarray, int]:
-    """Window starts of a block sorted by forecast time, and how many windows were left out.
-
-    Every method is scored on the same points, so a window whose targets lack a full season
-    of history (the seasonal naive has nothing to repeat) is left out for all of them. Only
-    the leaky ``shuffle: before_split`` with ``window`` < ``season`` puts such windows in a
-    scored block: honest valid and test blocks start well after row ``season``.
-    """
-    starts = np.sort(store.starts[block], kind="stable")
-    kept = starts[starts + store.spec.window >= season]
-    return kept, len(starts) - len(kept)
-
-
-def to_original_units(forecast: np.ndarray, last_input: np.ndarray, scaler: Scaler, target: str) -> np.ndarray:
-    """Undo the target transform (delta from the window's last input, scaled) and then the scaling."""
-    level = forecast.astype(np.float64)
-    if target == "delta":
-        level = level + last_input.astype(np.float64)[:, None]
-    return scaler.inverse(level, column=0)
-
-
-def linear_forecast(linear_ar: object, store: WindowStore, starts: np.ndarray) -> np.ndarray:
-    """The ridge's scaled forecasts of the windows at ``starts``, cut a chunk at a time."""
-    parts = [baselines.predict_linear_autoregression(linear_ar, store.cut(part)[0]) for part in chunks(starts)]
-    return np.concatenate(parts) if parts else np.empty((0, store.spec.horizon))
-
-
-def forecasts_for_block(
-    model: keras.Model,
-    store: WindowStore,
-    starts: np.ndarray,
-    series: np.ndarray,
-    scaler: Scaler,
-    linear_ar: object,
-    statistical: dict[str, np.ndarray],
-    first_origin: int,
-    params: Params,
-    season: int,
-) -> dict[str, np.ndarray]:
-    """Every method's forecast in original units of the windows at ``starts``, keyed by method name, model first.
-
-    ``statistical`` holds each statistical baseline's forecasts by origin row, from row
-    ``first_origin`` on (see :func:`load_statistical`).
-    """
-    rows = store.spec.target_rows(starts)
-    last_input = store.last_inputs(starts)
-    network = model.predict(block_batches(store, starts), verbose=0)
-    forecasts = {
-        "model": to_original_units(network, last_input, scaler, params.target),
-        "persistence": baselines.persistence(series, rows),
-        "seasonal_naive": baselines.seasonal_naive(series, rows, season),
-        "window_mean": baselines.window_mean(series, rows, params.window),
-        "drift": baselines.drift(series, rows, params.window),
-        "linear_ar": to_original_units(linear_forecast(linear_ar, store, starts), last_input, scaler, params.target),
-    }
-    origins = rows[:, 0] - 1
-    known = origins >= first_origin  # an origin before it (only under the leaky before_split) has no forecast
-    for name, table in statistical.items():
-        forecasts[name] = np.full(rows.shape, np.nan)
-        forecasts[name][known] = table[origins[known] - first_origin, : rows.shape[1]]
-    return forecasts
-
-
-def load_statistical(path: Path, first_origin: int) -> dict[str, np.ndarray]:
-    """Each statistical baseline's forecasts by origin from row ``first_origin`` on, one method at a time.
-
-    The stage stores them for every row of the series, NaN before the train block's last row; on a
-    long series those rows are most of the file, and evaluate never reads them.
-    """
-    with np.load(path, allow_pickle=False) as data:
-        return {name: data[name][first_origin:].copy() for name in data.files}
-
-
-def read_history(history_dir: Path) -> dict[str, list[float]]:
-    """Per-epoch values dvclive logged during training, e.g. history["train/loss"]."""
-    history = {}
-    for path in sorted(history_dir.glob("*/*.tsv")):
-        table = pd.read_csv(path, sep="\t")
-        history[f"{path.parent.name}/{path.stem}"] = table[path.stem].astype(float).tolist()
-    return history
-
-
-def weight_norms(model: keras.Model) -> dict[str, float]:
-    return {w.path: float(np.linalg.norm(keras.ops.convert_to_numpy(w))) for w in model.weights if "kernel" in w.path}
-
-
-def evaluate(
-    model: keras.Model,
-    store: WindowStore,
-    series: dict,
-    statistical: dict[str, np.ndarray],
-    scaler: Scaler,
-    params: Params,
-    train_end: int,
-) -> tuple[dict, dict[str, np.ndarray], dict]:
-    """Metrics for every method and block, the test block's forecasts and interval radii, and what diagnostics read.
-
-    ``statistical`` holds the statistical baselines' forecasts by origin from the train block's
-    last row on (:func:`load_statistical` with ``train_end - 1``).
-    """
-    target = series["target"]
-    season = int(series["season"])
-    mase_scale = seasonal_naive_scale(target[:train_end], season)
-    linear_ar = baselines.fit_linear_autoregression(store, store.starts["train"], params.ridge_alpha)
-    metrics: dict = {"mase_scale": mase_scale, "season": season, "horizon": params.horizon}
-    scored: dict[str, tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]] = {}
-    keras_scored: dict[str, tuple[np.ndarray, dict]] = {}
-    for block in EVALUATED_BLOCKS:
-        starts, left_out = in_time_order(store, block, season)
-        forecasts = forecasts_for_block(
-            model, store, starts, target, scaler, linear_ar, statistical, train_end - 1, params, season
-        )
-        # Every method on the same points: a point some method cannot forecast (its seasonal-naive
-        # source is a missing value) is left out for all of them.
-        usable = np.all([np.isfinite(forecast).all(axis=1) for forecast in forecasts.values()], axis=0)
-        forecasts = {name: forecast[usable] for name, forecast in forecasts.items()}
-        starts = starts[usable]
-        rows = store.spec.target_rows(starts)
-        actual = target[rows]
-        metrics[block] = score(forecasts, actual, mase_scale)
-        keras_scores = model.evaluate(block_batches(store, starts), verbose=0, return_dict=True)
-        keras_scored[block] = (starts, keras_scores)
-        metrics[block]["model"]["keras_loss"] = float(keras_scores["loss"])  # includes any L2 penalty
-        metrics[block]["model"]["scaled_mse"] = float(keras_scores["mse"])
-        metrics[block]["points"] = int(actual.size)
-        metrics[block]["windows_without_a_season_of_history"] = left_out
-        metrics[block]["windows_without_every_forecast"] = int((~usable).sum())
-        scored[block] = (rows, actual, forecasts)
-    metrics["selected"] = selection_summary(metrics)
-    rival = metrics["selected"]["best_baseline"]["valid"]  # chosen on valid, like everything the test block judges
-    rows, actual, forecasts = scored["test"]
-    metrics["significance"], _ = significance(actual, forecasts, rival, params.seed)
-    interval_stats, radii = calibrate(*scored["valid"][1:], actual, forecasts, params.interval_levels)
-    metrics["intervals"], _ = interval_report(interval_stats, (NETWORK, rival))
-    test_arrays = {"rows": rows, "actual": actual, "mase_scale": np.float64(mase_scale)}
-    test_arrays |= {f"forecast_{name}": forecast for name, forecast in forecasts.items()}
-    test_arrays |= {f"radius_{name}_{key}": radius for name, per_level in radii.items() for key, radius in per_level.items()}
-    test_view = {
-        "valid_keras_scores": keras_scored["valid"],  # (window starts, Keras's figures on them)
-        "actual": actual[:, 0],
-        "forecasts": {k: v[:, 0] for k, v in forecasts.items()},
-        "in_time_order": bool(np.all(np.diff(rows[:, 0]) > 0)),
-        "every_lead": (actual.ravel(), {k: v.ravel() for k, v in forecasts.items()}) if params.horizon > 1 else None,
-    }
-    return metrics, test_arrays, test_view
-
-
-def gather_evidence(
-    model: keras.Model,
-    store: WindowStore,
-    series: dict,
-    scaler: Scaler,
-    test_view: dict,
-    audit: dict,
-    effective: dict,
-    history: dict,
-    valid_metrics: dict,
-    selected: str,
-    interval_coverage: dict[str, float],
-    train_end: int,
-) -> Evidence:
-    """Collect what the diagnostics read; inference-mode losses are computed here."""
-    train_starts = store.starts["train"]
-    train_scores = model.evaluate(block_batches(store, train_starts), verbose=0, return_dict=True)
-    scored_starts, valid_scores = test_view["valid_keras_scores"]
-    if not np.array_equal(scored_starts, store.starts["valid"]):  # reordered or thinned above: score them all, as stored
-        valid_scores = model.evaluate(block_batches(store, store.starts["valid"]), verbose=0, return_dict=True)
-    penalty = float(sum(float(keras.ops.convert_to_numpy(loss)) for loss in model.losses))
-    used = parse_params(effective["params"], source="the train stage's params")  # what training really used
-    return Evidence(
-        audit_checks=audit["checks"],
-        scaler_fit=audit["scaler_fit"],
-        actual=test_view["actual"],
-        forecasts=test_view["forecasts"],
-        last_input=test_view["forecasts"]["persistence"],
-        train_targets=series["target"][train_starts + store.spec.window],
-        scaled_train_targets=np.concatenate([store.targets(part) for part in chunks(train_starts)]),
-        target_scale=float(scaler.scale[0]),
-        train_mse_inference=float(train_scores["mse"]),
-        valid_mse_inference=float(valid_scores["mse"]),
-        penalty=penalty,
-        train_loss_inference=float(train_scores["loss"]),
-        weight_norms=weight_norms(model),
-        history=history,
-        activations=used.layer_activations(),
-        clipnorm=used.clipnorm,
-        dropout=used.dropout,
-        l2=used.l2,
-        seed_fingerprints=tuple(effective["training"]["seed_fingerprints"]),
-        rows_in_time_order=test_view["in_time_order"],
-        params=used,
-        valid_mae={name: scores["mae"] for name, scores in methods(valid_metrics).items()},
-        selected=selected,
-        train_block=series["target"][:train_end],
-        valid_persistence_rmse=valid_metrics["persistence"]["rmse"],
-        interval_coverage=interval_coverage,
-        every_lead=test_view["every_lead"],
-    )
+from honest_forecast.backtest.evaluation import evaluate, gather_evidence, load_statistical, read_history  # noqa: E402
 
 
 def main() -> None:
     params = load_params()
     paths = fold_paths(stage_fold())
-    series, train_end, _ = load_fold_series(params, paths.fold)
-    series = {key: series[key] for key in ("target", "season")}  # all evaluate reads; a long series' timestamps are not kept
+    series, train_end, _ = fold_view(Series.load(SERIES_FILE), paths.fold, params.train_frac, params.valid_frac)
+    target, season = series.target, series.season
+    del series  # all evaluate reads; a long series' timestamps are not kept
     store = WindowStore.load(paths.arrays)
     scaler = Scaler.from_dict(read_json(paths.scaler))
     with warnings.catch_warnings():  # the saved model carries the averaged members' optimizer, which evaluate never steps
         warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
         model = keras.saving.load_model(paths.model, safe_mode=True)
     statistical = load_statistical(paths.statistical, train_end - 1)
-    metrics, test_arrays, test_view = evaluate(model, store, series, statistical, scaler, params, train_end)
+    metrics, test_arrays, test_view = evaluate(model, store, target, season, statistical, scaler, params, train_end)
     del statistical  # a long series' by-origin forecasts: not kept past their last use
     metrics["skipped"] = {
         name: method["skipped"] for name, method in read_json(paths.statistical_summary)["methods"].items() if method["skipped"]
@@ -256,7 +43,7 @@ def main() -> None:
     evidence = gather_evidence(
         model,
         store,
-        series,
+        target,
         scaler,
         test_view,
         audit,

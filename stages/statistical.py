@@ -8,28 +8,29 @@ so the fits take bounded time; the summary's ``fit_rows`` names the rows really 
 
 from __future__ import annotations
 
-from stages.common import run_stage, save_arrays, write_json
-from stages.params import load_params
-from stages.paths import fold_paths
-from stages.split import load_fold_series, stage_fold
-from stages.statistical_baselines import bridge_gaps, fit_all, fit_start
+from honest_forecast.backtest.folds import fold_view
+from honest_forecast.baselines.statistical import bridge_gaps, fit_all, fit_start
+from honest_forecast.cli import run_stage, stage_fold
+from honest_forecast.data.series import Series
+from honest_forecast.io import save_arrays, write_json
+from honest_forecast.params import load_params
+from honest_forecast.paths import SERIES_FILE, fold_paths
 
 
 def main() -> None:
     params = load_params()
     paths = fold_paths(stage_fold())
-    series, train_end, _ = load_fold_series(params, paths.fold)
-    target, bridged = bridge_gaps(series["target"])
-    seasons = tuple(int(s) for s in series["seasons"])
-    fitted = fit_all(target, train_end, int(series["season"]), seasons, params.horizon)
+    series, train_end, _ = fold_view(Series.load(SERIES_FILE), paths.fold, params.train_frac, params.valid_frac)
+    target, bridged = bridge_gaps(series.target)
+    fitted = fit_all(target, train_end, series.season, series.seasons, params.horizon)
     save_arrays(paths.statistical, **{f.name: f.forecast for f in fitted if f.forecast is not None})
     write_json(
         paths.statistical_summary,
         {
             "fold": paths.fold,
             "fit_rows": [fit_start(train_end), train_end - 1],
-            "season": int(series["season"]),
-            "seasons": list(seasons),
+            "season": series.season,
+            "seasons": list(series.seasons),
             "missing_values_bridged_for_state_updates": bridged,
             "methods": {f.name: {"model": f.description, "skipped": f.skipped} for f in fitted},
         },

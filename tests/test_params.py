@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from stages.params import ParamError, Params, as_dict, load_params, parse_params
+from honest_forecast.params import ParamError, Params, as_dict, load_params, parse_params
 
 
 def test_committed_params_are_valid_and_knobs_are_top_level(repo_params: Params) -> None:

@@ -1,0 +1,219 @@
+"""One fold's model and every baseline, on the same origins and lead times, in original units.
+
+Predictions are put back in time order and inverse-transformed before any metric, so
+the numbers say how far off the forecast is in the series' own units, and ``rel_mae`` says
+how it compares with simply repeating the last value. On top of the point scores: errors per
+lead time, split-conformal intervals calibrated on valid, and whether the network's difference
+from the best baseline on test is more than chance (Diebold-Mariano)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+
+from honest_forecast.baselines import simple
+from honest_forecast.baselines.linear import fit_linear_autoregression, linear_forecast
+from honest_forecast.diagnostics.evidence import Evidence
+from honest_forecast.models.feeding import block_batches
+from honest_forecast.names import NETWORK
+from honest_forecast.params import Params, parse_params
+from honest_forecast.scoring.blocks import calibrate, interval_report, score, significance
+from honest_forecast.scoring.metrics import seasonal_naive_scale
+from honest_forecast.scoring.selection import methods, selection_summary
+from honest_forecast.windows.scaling import Scaler
+from honest_forecast.windows.store import WindowStore, chunks
+
+EVALUATED_BLOCKS = ("valid", "test")
+
+
+def scored_starts(store: WindowStore, block: str, season: int) -> tuple[np.ndarray, int]:
+    """Window starts of a block sorted by forecast time, and how many windows were left out.
+
+    Every method is scored on the same points, so a window whose targets lack a full season
+    of history (the seasonal naive has nothing to repeat) is left out for all of them. Only
+    the leaky ``shuffle: before_split`` with ``window`` < ``season`` puts such windows in a
+    scored block: honest valid and test blocks start well after row ``season``.
+    """
+    starts = np.sort(store.starts[block], kind="stable")
+    kept = starts[starts + store.spec.window >= season]
+    return kept, len(starts) - len(kept)
+
+
+def to_original_units(forecast: np.ndarray, last_input: np.ndarray, scaler: Scaler, delta: bool) -> np.ndarray:
+    """Undo the target transform (with ``delta``, the difference from the window's last input) and then the scaling."""
+    level = forecast.astype(np.float64)
+    if delta:
+        level = level + last_input.astype(np.float64)[:, None]
+    return scaler.inverse(level, column=0)
+
+
+def forecasts_for_block(
+    model: keras.Model,
+    store: WindowStore,
+    starts: np.ndarray,
+    target: np.ndarray,
+    scaler: Scaler,
+    linear_ar: object,
+    statistical: dict[str, np.ndarray],
+    first_origin: int,
+    season: int,
+) -> dict[str, np.ndarray]:
+    """Every method's forecast in original units of the windows at ``starts``, keyed by method name, model first.
+
+    ``statistical`` holds each statistical baseline's forecasts by origin row, from row
+    ``first_origin`` on (see :func:`load_statistical`).
+    """
+    rows = store.spec.target_rows(starts)
+    last_input = store.last_inputs(starts)
+    network = model.predict(block_batches(store, starts), verbose=0)
+    forecasts = {
+        "model": to_original_units(network, last_input, scaler, store.delta),
+        "persistence": simple.persistence(target, rows),
+        "seasonal_naive": simple.seasonal_naive(target, rows, season),
+        "window_mean": simple.window_mean(target, rows, store.spec.window),
+        "drift": simple.drift(target, rows, store.spec.window),
+        "linear_ar": to_original_units(linear_forecast(linear_ar, store, starts), last_input, scaler, store.delta),
+    }
+    origins = rows[:, 0] - 1
+    known = origins >= first_origin  # an origin before it (only under the leaky before_split) has no forecast
+    for name, table in statistical.items():
+        forecasts[name] = np.full(rows.shape, np.nan)
+        forecasts[name][known] = table[origins[known] - first_origin, : rows.shape[1]]
+    return forecasts
+
+
+def load_statistical(path: Path, first_origin: int) -> dict[str, np.ndarray]:
+    """Each statistical baseline's forecasts by origin from row ``first_origin`` on, one method at a time.
+
+    The stage stores them for every row of the series, NaN before the train block's last row; on a
+    long series those rows are most of the file, and evaluate never reads them.
+    """
+    with np.load(path, allow_pickle=False) as data:
+        return {name: data[name][first_origin:].copy() for name in data.files}
+
+
+def read_history(history_dir: Path) -> dict[str, list[float]]:
+    """Per-epoch values dvclive logged during training, e.g. history["train/loss"]."""
+    history = {}
+    for path in sorted(history_dir.glob("*/*.tsv")):
+        table = pd.read_csv(path, sep="\t")
+        history[f"{path.parent.name}/{path.stem}"] = table[path.stem].astype(float).tolist()
+    return history
+
+
+def weight_norms(model: keras.Model) -> dict[str, float]:
+    return {w.path: float(np.linalg.norm(keras.ops.convert_to_numpy(w))) for w in model.weights if "kernel" in w.path}
+
+
+def evaluate(
+    model: keras.Model,
+    store: WindowStore,
+    target: np.ndarray,
+    season: int,
+    statistical: dict[str, np.ndarray],
+    scaler: Scaler,
+    params: Params,
+    train_end: int,
+) -> tuple[dict, dict[str, np.ndarray], dict]:
+    """Metrics for every method and block, the test block's forecasts and interval radii, and what diagnostics read.
+
+    ``statistical`` holds the statistical baselines' forecasts by origin from the train block's
+    last row on (:func:`load_statistical` with ``train_end - 1``).
+    """
+    mase_scale = seasonal_naive_scale(target[:train_end], season)
+    linear_ar = fit_linear_autoregression(store, store.starts["train"], params.ridge_alpha)
+    metrics: dict = {"mase_scale": mase_scale, "season": season, "horizon": params.horizon}
+    scored: dict[str, tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]] = {}
+    keras_scored: dict[str, tuple[np.ndarray, dict]] = {}
+    for block in EVALUATED_BLOCKS:
+        starts, left_out = scored_starts(store, block, season)
+        forecasts = forecasts_for_block(model, store, starts, target, scaler, linear_ar, statistical, train_end - 1, season)
+        # Every method on the same points: a point some method cannot forecast (its seasonal-naive
+        # source is a missing value) is left out for all of them.
+        usable = np.all([np.isfinite(forecast).all(axis=1) for forecast in forecasts.values()], axis=0)
+        forecasts = {name: forecast[usable] for name, forecast in forecasts.items()}
+        starts = starts[usable]
+        rows = store.spec.target_rows(starts)
+        actual = target[rows]
+        metrics[block] = score(forecasts, actual, mase_scale)
+        keras_scores = model.evaluate(block_batches(store, starts), verbose=0, return_dict=True)
+        keras_scored[block] = (starts, keras_scores)
+        metrics[block]["model"]["keras_loss"] = float(keras_scores["loss"])  # includes any L2 penalty
+        metrics[block]["model"]["scaled_mse"] = float(keras_scores["mse"])
+        metrics[block]["points"] = int(actual.size)
+        metrics[block]["windows_without_a_season_of_history"] = left_out
+        metrics[block]["windows_without_every_forecast"] = int((~usable).sum())
+        scored[block] = (rows, actual, forecasts)
+    metrics["selected"] = selection_summary(metrics)
+    rival = metrics["selected"]["best_baseline"]["valid"]  # chosen on valid, like everything the test block judges
+    rows, actual, forecasts = scored["test"]
+    metrics["significance"], _ = significance(actual, forecasts, rival, params.seed)
+    interval_stats, radii = calibrate(*scored["valid"][1:], actual, forecasts, params.interval_levels)
+    metrics["intervals"], _ = interval_report(interval_stats, (NETWORK, rival))
+    test_arrays = {"rows": rows, "actual": actual, "mase_scale": np.float64(mase_scale)}
+    test_arrays |= {f"forecast_{name}": forecast for name, forecast in forecasts.items()}
+    test_arrays |= {f"radius_{name}_{key}": radius for name, per_level in radii.items() for key, radius in per_level.items()}
+    test_view = {
+        "valid_keras_scores": keras_scored["valid"],  # (window starts, Keras's figures on them)
+        "actual": actual[:, 0],
+        "forecasts": {k: v[:, 0] for k, v in forecasts.items()},
+        "in_time_order": bool(np.all(np.diff(rows[:, 0]) > 0)),
+        "every_lead": (actual.ravel(), {k: v.ravel() for k, v in forecasts.items()}) if params.horizon > 1 else None,
+    }
+    return metrics, test_arrays, test_view
+
+
+def gather_evidence(
+    model: keras.Model,
+    store: WindowStore,
+    target: np.ndarray,
+    scaler: Scaler,
+    test_view: dict,
+    audit: dict,
+    effective: dict,
+    history: dict,
+    valid_metrics: dict,
+    selected: str,
+    interval_coverage: dict[str, float],
+    train_end: int,
+) -> Evidence:
+    """Collect what the diagnostics read; inference-mode losses are computed here."""
+    train_starts = store.starts["train"]
+    train_scores = model.evaluate(block_batches(store, train_starts), verbose=0, return_dict=True)
+    scored_starts, valid_scores = test_view["valid_keras_scores"]
+    if not np.array_equal(scored_starts, store.starts["valid"]):  # reordered or thinned above: score them all, as stored
+        valid_scores = model.evaluate(block_batches(store, store.starts["valid"]), verbose=0, return_dict=True)
+    penalty = float(sum(float(keras.ops.convert_to_numpy(loss)) for loss in model.losses))
+    used = parse_params(effective["params"], source="the train stage's params")  # what training really used
+    return Evidence(
+        audit_checks=audit["checks"],
+        scaler_fit=audit["scaler_fit"],
+        actual=test_view["actual"],
+        forecasts=test_view["forecasts"],
+        last_input=test_view["forecasts"]["persistence"],
+        train_targets=target[train_starts + store.spec.window],
+        scaled_train_targets=np.concatenate([store.targets(part) for part in chunks(train_starts)]),
+        target_scale=float(scaler.scale[0]),
+        train_mse_inference=float(train_scores["mse"]),
+        valid_mse_inference=float(valid_scores["mse"]),
+        penalty=penalty,
+        train_loss_inference=float(train_scores["loss"]),
+        weight_norms=weight_norms(model),
+        history=history,
+        activations=used.layer_activations(),
+        clipnorm=used.clipnorm,
+        dropout=used.dropout,
+        l2=used.l2,
+        seed_fingerprints=tuple(effective["training"]["seed_fingerprints"]),
+        rows_in_time_order=test_view["in_time_order"],
+        params=used,
+        valid_mae={name: scores["mae"] for name, scores in methods(valid_metrics).items()},
+        selected=selected,
+        train_block=target[:train_end],
+        valid_persistence_rmse=valid_metrics["persistence"]["rmse"],
+        interval_coverage=interval_coverage,
+        every_lead=test_view["every_lead"],
+    )

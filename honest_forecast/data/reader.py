@@ -1,0 +1,139 @@
+"""The file read whole (words every error) or a piece at a time (bounded memory), to the same arrays.
+
+Whatever the pieces cannot vouch for, every error included, is read whole by the reader the messages were written for."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import zlib
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+import pandas as pd
+
+from honest_forecast.data.text import codec_for, csv_options, header_fields, read_table, refuse_non_text
+from honest_forecast.data.values import check_times, parse_numbers, parse_timestamps
+from honest_forecast.params import Params
+
+Columns = tuple[np.ndarray, np.ndarray | None, np.ndarray]  # timestamps, zone offsets (or None), values (target first)
+
+PIECE_ROWS = 1 << 18  # rows pandas holds as Python strings at a time
+
+BLOCK_CHARS = 1 << 24  # characters of text scanned at a time
+
+PLAIN_SEPARATORS = ",;\t|"
+
+
+def read_whole(path: Path, params: Params) -> Columns:
+    """The file read whole by pandas' python engine: memory-hungry on a long file, but it words every error."""
+    table = read_table(path, params)
+    stamps, offsets, _ = parse_timestamps(path, table[params.time_column], params.time_column)
+    check_times(path, stamps, params.time_column)
+    names = [params.target_column, *params.covariates]
+    values = np.column_stack([parse_numbers(path, table[name], name, params.decimal, params.thousands)[0] for name in names])
+    return stamps, offsets, values
+
+
+class _Unsure(Exception):
+    """Input that only read_whole is sure to read, or to word the error of, as it always has."""
+
+
+def _binary(path: Path) -> BinaryIO:
+    """The file as a stream of bytes, gzip undone as it is read."""
+    with path.open("rb") as probe:
+        gzipped = probe.read(2) == b"\x1f\x8b"
+    return gzip.open(path) if gzipped else path.open("rb")
+
+
+def _text(path: Path, codec: str) -> io.TextIOWrapper:
+    """The file's text, decoded as it is read; lines end at '\\n' only, as in read_table's StringIO."""
+    return io.TextIOWrapper(_binary(path), encoding=codec, newline="\n")
+
+
+def _scan(text: io.TextIOWrapper, sep: str) -> tuple[bool, int]:
+    """Whether pandas' C parser splits this text as the python engine does, and how many separators it holds.
+
+    The python engine (csv.reader, strict) refuses a carriage return that does not end a line and
+    reads quotes more strictly than the C parser; text with either is left to the python engine.
+    """
+    plain, separators = len(sep) == 1 and sep in PLAIN_SEPARATORS, 0
+    while plain and (block := text.read(BLOCK_CHARS)):
+        if block.endswith("\r"):
+            block += text.read(1)  # a line end split between two blocks
+        plain = '"' not in block and block.count("\r") == block.count("\r\n")
+        separators += block.count(sep)
+    return plain, separators
+
+
+def _pieces(path: Path, params: Params) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """Timestamps, zone offsets and values of each piece of PIECE_ROWS rows, each read as read_whole reads the whole.
+
+    Every value goes through the same parse functions; _Unsure wherever the pieces might differ from the whole.
+    """
+    codec, sep, time = codec_for(params.encoding), params.csv_sep, params.time_column
+    names = [params.target_column, *params.covariates]
+    stamps, offsets, values, read_as, columns = [], [], [], set(), []  # read_as: how each piece's columns were read
+    try:
+        codecs.lookup(codec)  # before any file is opened
+        with _binary(path) as binary:
+            refuse_non_text(path, binary.read(4096))
+        with _text(path, codec) as text:
+            plain, separators = _scan(text, sep)
+        with _text(path, codec) as text:
+            header = header_fields(text, sep)
+        if len(set(header)) < len(header):
+            raise _Unsure
+        engine = "c" if plain else "python"
+        with _text(path, codec) as text, pd.read_csv(text, engine=engine, chunksize=PIECE_ROWS, **csv_options(sep)) as reader:
+            for piece in reader:
+                piece.columns = columns = [str(column).strip() for column in piece.columns]
+                # a row with fewer fields than the header (NaN from the python engine) or more (an index), a column not found
+                ragged = piece.isna().any(axis=None) or not isinstance(piece.index, pd.RangeIndex)
+                if ragged or not {time, *names} <= set(columns):
+                    raise _Unsure
+                if plain and max(piece[column].str.len().max() for column in columns) > csv.field_size_limit():
+                    raise _Unsure  # a field csv.reader refuses
+                piece_stamps, piece_offsets, time_read_as = parse_timestamps(path, piece[time], time)
+                numbers = [parse_numbers(path, piece[name], name, params.decimal, params.thousands) for name in names]
+                read_as.add((time_read_as, *(column_read_as for _, column_read_as in numbers)))
+                stamps.append(piece_stamps)
+                if piece_offsets is not None:
+                    offsets.append(piece_offsets)
+                values.append(np.column_stack([column for column, _ in numbers]))
+    # Whatever the pieces cannot read is read_whole's to word; a DataError too, as its lines count from the piece.
+    except (ValueError, LookupError, OSError, EOFError, zlib.error, csv.Error) as err:
+        raise _Unsure from err
+    rows = sum(map(len, stamps))
+    if not rows or not _alike(read_as):
+        raise _Unsure
+    # The C parser fills a row with fewer fields with '' rather than NaN: each row must hold its share of separators.
+    if plain and (len(columns) < 2 or separators != (rows + 1) * (len(columns) - 1)):
+        raise _Unsure
+    return stamps, offsets, values
+
+
+def _alike(read_as: set[tuple[str, ...]]) -> bool:
+    """Whether pieces read as these were give what one read of the whole file gives (see the parse functions)."""
+    times, *columns = zip(*read_as, strict=True)
+    return len(set(times)) == 1 and not any({"decimals", "integers, -0"} <= set(column) for column in columns)
+
+
+def read_in_pieces(path: Path, params: Params) -> Columns | None:
+    """The file read a piece at a time, by pandas' C parser where it splits the text as the python engine does.
+
+    The same arrays as read_whole, in bounded memory and linear time; None for read_whole to read the
+    file, as it must for every input that it would refuse and for the few the pieces cannot vouch for.
+    """
+    try:
+        stamps, offsets, values = _pieces(path, params)
+    except _Unsure:
+        return None
+    stamps = np.concatenate(stamps)
+    offsets = np.concatenate(offsets) if offsets else None
+    values = np.concatenate(values)
+    check_times(path, stamps, params.time_column)
+    return stamps, offsets, values

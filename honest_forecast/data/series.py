@@ -1,0 +1,189 @@
+"""The checked series: the one type that travels from ingest to every stage that reads the data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from honest_forecast.data.gaps import fill_missing, regularize, time_text
+from honest_forecast.data.reader import read_in_pieces, read_whole
+from honest_forecast.data.spacing import ROW_NOTES, Spacing, resolve_season, spacing_for
+from honest_forecast.errors import DataError
+from honest_forecast.io import load_arrays, save_arrays
+from honest_forecast.names import BLOCKS
+from honest_forecast.params import Params
+
+
+@dataclass(frozen=True)
+class Series:
+    """A checked series, as ingest writes it and every later stage reads it.
+
+    What it guarantees: ``timestamps`` are distinct and increasing, one row per step of the
+    spacing ``freq`` (a step with no row in the file is a row of NaN; trading days and
+    ``freq: none`` step by rows); values are float64, NaN only where a value is missing and the
+    policy left it so; the target is not constant. ``filled_target`` marks the target values the
+    missing-value policy made up (never a scored target); ``wall_times`` are the local clock
+    times where the file gave zone offsets (what calendar inputs follow).
+    """
+
+    timestamps: np.ndarray  # datetime64[ns], or int64 for an integer index
+    target: np.ndarray
+    covariates: np.ndarray  # shape (rows, len(covariate_names))
+    target_name: str
+    covariate_names: tuple[str, ...]
+    freq: str  # the spacing's alias ('30min', 'D', 'B', 'MS', 'integer', 'none')
+    calendar_kind: str  # what the timestamps can say about a step: time_of_day, day_of_week, ..., none
+    season: int
+    seasons: tuple[int, ...]  # every period a model should use (a sub-daily series: the day and the week)
+    filled_target: np.ndarray  # bool per row
+    wall_times: np.ndarray | None = None
+
+    @property
+    def rows(self) -> int:
+        return len(self.target)
+
+    @property
+    def names(self) -> list[str]:
+        """The target's name, then the covariates', in column order."""
+        return [self.target_name, *self.covariate_names]
+
+    @property
+    def calendar_times(self) -> np.ndarray:
+        """The times calendar inputs follow: the wall clock the file states, else the timestamps."""
+        return self.timestamps if self.wall_times is None else self.wall_times
+
+    def head(self, end: int) -> Series:
+        """The series as a fold sees it: the rows before ``end`` only (views, not copies)."""
+        wall_times = None if self.wall_times is None else self.wall_times[:end]
+        return Series(
+            self.timestamps[:end],
+            self.target[:end],
+            self.covariates[:end],
+            self.target_name,
+            self.covariate_names,
+            self.freq,
+            self.calendar_kind,
+            self.season,
+            self.seasons,
+            self.filled_target[:end],
+            wall_times,
+        )
+
+    def save(self, path: Path | str) -> None:
+        save_arrays(
+            path,
+            timestamps=self.timestamps,
+            target=self.target,
+            covariates=self.covariates,
+            target_name=np.array(self.target_name),
+            covariate_names=np.array(self.covariate_names, dtype=str),
+            freq=np.array(self.freq),
+            season=np.array(self.season, dtype=np.int64),
+            seasons=np.array(self.seasons, dtype=np.int64),
+            calendar_kind=np.array(self.calendar_kind),
+            filled_target=self.filled_target,
+            **({"wall_times": self.wall_times} if self.wall_times is not None else {}),
+        )
+
+    @classmethod
+    def load(cls, path: Path | str) -> Series:
+        arrays = load_arrays(path)
+        return cls(
+            timestamps=arrays["timestamps"],
+            target=arrays["target"],
+            covariates=arrays["covariates"],
+            target_name=str(arrays["target_name"]),
+            covariate_names=tuple(str(name) for name in arrays["covariate_names"]),
+            freq=str(arrays["freq"]),
+            calendar_kind=str(arrays["calendar_kind"]),
+            season=int(arrays["season"]),
+            seasons=tuple(int(season) for season in arrays["seasons"]),
+            filled_target=arrays["filled_target"],
+            wall_times=arrays.get("wall_times"),
+        )
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """A series with what reading it found out: how its spacing was known, what was filled or left missing."""
+
+    series: Series
+    spacing: Spacing
+    freq_source: str  # 'inferred' or 'param'
+    filled: int = 0  # values filled by the missing-value policy
+    missing: int = 0  # values left missing (policy 'skip'): windows that would need them are not cut
+
+
+def load_series(params: Params) -> Ingested:
+    """Everything ingest checks, as one pure function of the params and the file."""
+    path = Path(params.data_path)
+    columns = read_in_pieces(path, params)
+    stamps, offsets, values = read_whole(path, params) if columns is None else columns
+    names = [params.target_column, *params.covariates]
+    spacing, freq_source = spacing_for(path, stamps, params.freq, params.time_column)
+    if offsets is not None:  # carried through regularize as a column; an inserted row keeps the offset before it
+        values = np.column_stack([values, offsets])
+    stamps, values = regularize(path, stamps, values, spacing, params.time_column)
+    wall_times = None
+    if offsets is not None:
+        offsets, values = pd.Series(values[:, -1]).ffill().to_numpy(), values[:, :-1]
+        wall_times = stamps + (offsets * 1e9).astype("timedelta64[ns]")
+    before = np.isnan(values[:, 0])
+    values, filled = fill_missing(path, stamps, values, names, params.missing, params.max_gap, params.max_fill_share)
+    filled_target = before & np.isfinite(values[:, 0])
+    target = values[:, 0]
+    known = target[np.isfinite(target)]
+    if known.size == 0 or known.min() == known.max():
+        shown = f" ({known[0]:g})" if known.size else ""
+        raise DataError(
+            f"{path}: column '{params.target_column}' is constant{shown}; "
+            "there is nothing to forecast and scaling would divide by zero"
+        )
+    season, seasons = resolve_season(spacing, len(target), params.season)
+    series = Series(
+        stamps,
+        target,
+        values[:, 1:],
+        params.target_column,
+        tuple(params.covariates),
+        freq=spacing.alias,
+        calendar_kind=spacing.calendar_kind,
+        season=season,
+        seasons=seasons,
+        filled_target=filled_target,
+        wall_times=wall_times,
+    )
+    return Ingested(series, spacing, freq_source, filled=filled, missing=int(np.isnan(values).sum()))
+
+
+def filled_per_block(filled_target: np.ndarray, bounds: tuple[int, int]) -> dict[str, int]:
+    """How many target values the missing-value policy made up in each block (none of them is ever scored)."""
+    edges = (0, *bounds, len(filled_target))
+    return {block: int(filled_target[lo:hi].sum()) for block, lo, hi in zip(BLOCKS, edges[:-1], edges[1:], strict=True)}
+
+
+def ingest_summary(ingested: Ingested, source: str, missing_policy: str, bounds: tuple[int, int]) -> dict:
+    """What ``data/interim/summary.json`` says of the series: its extent, spacing, season and missing values."""
+    series, spacing = ingested.series, ingested.spacing
+    summary = {
+        "source": source,
+        "rows": series.rows,
+        "start": time_text(series.timestamps, 0),
+        "end": time_text(series.timestamps, -1),
+        "filled_values": ingested.filled,
+        "filled_targets_per_block": filled_per_block(series.filled_target, bounds),
+        "missing_values": ingested.missing,
+        "missing_policy": missing_policy,
+        "freq": spacing.alias,
+        "freq_source": ingested.freq_source,
+        "step": spacing.text,
+        "season": series.season,
+        "seasons": list(series.seasons),
+        "calendar_kind": spacing.calendar_kind,
+    }
+    if spacing.rows_are_steps:
+        summary["note"] = ROW_NOTES[spacing.kind]
+    return summary

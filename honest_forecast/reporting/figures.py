@@ -1,0 +1,129 @@
+"""The report's images, rendered with matplotlib so the report reads offline (also DVC plots)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from honest_forecast.io import atomic_path
+from honest_forecast.names import BASELINES, METHODS, NETWORK
+
+
+def save_figure(figure: plt.Figure, path: Path) -> None:
+    with atomic_path(path) as tmp:
+        figure.savefig(tmp, format="png", dpi=110, metadata={"Software": None})
+    plt.close(figure)
+
+
+def time_axis(table: pd.DataFrame) -> pd.Series:
+    """Timestamps as dates, or the integer index as it is (years, step counters)."""
+    stamps = table["timestamp"]
+    return stamps if pd.api.types.is_integer_dtype(stamps) else pd.to_datetime(stamps)
+
+
+def widest_band(table: pd.DataFrame) -> str | None:
+    """The level of the widest interval whose bounds the predictions table holds ("95"), if any."""
+    levels = [column.removeprefix(f"{NETWORK}_").removesuffix("_lower") for column in table if column.endswith("_lower")]
+    return max(levels, key=float, default=None)
+
+
+def forecast_figure(table: pd.DataFrame, title: str, unit: str, previous_label: str = "persistence (last value)") -> plt.Figure:
+    """Actual against model (with its widest prediction interval) and persistence, one step ahead, in time order."""
+    figure, axis = plt.subplots(figsize=(12, 4.2))
+    times = time_axis(table)
+    band = widest_band(table)
+    if band:
+        lower, upper = table[f"{NETWORK}_{band}_lower"], table[f"{NETWORK}_{band}_upper"]
+        axis.fill_between(times, lower, upper, color="tab:red", alpha=0.15, linewidth=0, label=f"model {band} % interval")
+    axis.plot(times, table["actual"], color="black", linewidth=1.1, label="actual")
+    axis.plot(times, table["persistence"], color="tab:gray", linewidth=0.9, linestyle="--", label=previous_label)
+    axis.plot(times, table["model"], color="tab:red", linewidth=0.9, label="model")
+    axis.set_title(title)
+    axis.set_ylabel(unit)
+    axis.legend(loc="upper right")
+    axis.grid(alpha=0.3)
+    figure.autofmt_xdate()
+    figure.tight_layout()
+    return figure
+
+
+def loss_figure(loss_dir: Path, penalty_share: float) -> plt.Figure:
+    """Train and valid data loss (MSE, scaled units) per epoch, and the total loss with any penalty."""
+    figure, axis = plt.subplots(figsize=(8, 4.2))
+    for split, style in (("train", "-"), ("valid", "--")):
+        for name, color, width in (("mse", "tab:blue", 2.6), ("loss", "tab:orange", 1.0)):
+            path = loss_dir / split / f"{name}.tsv"
+            if path.exists():
+                curve = pd.read_csv(path, sep="\t")
+                label = f"{split} {'data MSE' if name == 'mse' else 'loss incl. penalty'}"
+                axis.plot(curve["step"] + 1, curve[name], linestyle=style, color=color, linewidth=width, label=label)
+    axis.set_yscale("log")
+    axis.set_xlabel("epoch")
+    axis.set_ylabel("scaled units (log)")
+    axis.set_title(f"Training history (L2 penalty: {penalty_share:.0%} of the final training loss)")
+    axis.legend()
+    axis.grid(alpha=0.3)
+    figure.tight_layout()
+    return figure
+
+
+def scatter_figure(table: pd.DataFrame, unit: str) -> plt.Figure:
+    figure, axis = plt.subplots(figsize=(5.5, 5.5))
+    axis.scatter(table["actual"], table["model"], s=3, alpha=0.4, color="tab:red")
+    low, high = table["actual"].min(), table["actual"].max()
+    axis.plot([low, high], [low, high], color="black", linewidth=0.8)
+    axis.set_xlabel(f"actual ({unit})")
+    axis.set_ylabel(f"model ({unit})")
+    axis.set_title("Test block: forecast against actual")
+    axis.grid(alpha=0.3)
+    figure.tight_layout()
+    return figure
+
+
+def residuals_figure(table: pd.DataFrame, unit: str) -> plt.Figure:
+    figure, axis = plt.subplots(figsize=(7, 4.2))
+    for name, color in (("model", "tab:red"), ("persistence", "tab:gray")):
+        axis.hist(table[name] - table["actual"], bins=80, alpha=0.55, color=color, label=name)
+    axis.set_xlabel(f"forecast - actual ({unit})")
+    axis.set_ylabel("count")
+    axis.set_title("Test block residuals")
+    axis.legend()
+    axis.grid(alpha=0.3)
+    figure.tight_layout()
+    return figure
+
+
+def skill_figure(test: dict) -> plt.Figure:
+    """1 - MSE(model) / MSE(baseline) per baseline on test: bars below zero lose to the baseline."""
+    skills = {name: 1 - (test[NETWORK]["rmse"] / test[name]["rmse"]) ** 2 for name in BASELINES if name in test}
+    figure, axis = plt.subplots(figsize=(8, 3.6))
+    names = list(skills)
+    values = [skills[name] for name in names]
+    axis.bar(names, values, color=["tab:green" if v > 0 else "tab:red" for v in values])
+    axis.axhline(0, color="black", linewidth=0.8)
+    axis.set_ylabel("skill (1 - MSE ratio)")
+    axis.set_title("Model skill against each baseline (test)")
+    axis.grid(alpha=0.3, axis="y")
+    figure.tight_layout()
+    return figure
+
+
+def lead_figure(leads: pd.DataFrame, unit: str) -> plt.Figure:
+    """MAE against lead time for every method: how fast each forecast degrades."""
+    figure, axis = plt.subplots(figsize=(9, 4.5))
+    for method in METHODS:
+        if f"{method}_mae" in leads:
+            style = {"color": "tab:red", "linewidth": 2.2} if method == NETWORK else {"linewidth": 1.0}
+            axis.plot(leads["lead"], leads[f"{method}_mae"], marker="." if len(leads) < 30 else None, label=method, **style)
+    axis.set_xlabel("lead time (steps ahead)")
+    axis.set_ylabel(f"MAE ({unit})")
+    axis.set_title("Test block: error against lead time")
+    axis.legend(ncol=3, fontsize=8)
+    axis.grid(alpha=0.3)
+    figure.tight_layout()
+    return figure

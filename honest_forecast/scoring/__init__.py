@@ -1,0 +1,1 @@
+"""Scoring: point metrics, intervals, significance, the choice made on valid, and a block scored with all of them."""

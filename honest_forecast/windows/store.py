@@ -1,0 +1,135 @@
+"""Windows as views of one series: stored once per row, cut on the fly for training and evaluation.
+
+A window is named by its start row: its inputs are rows ``start … start + window - 1`` of the
+features, its targets the ``horizon`` rows right after. The windows stage stores the scaled rows
+and each block's window starts; training and evaluation cut batches or chunks from them, so memory
+grows with the series' length, never with ``window`` x windows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from honest_forecast.io import load_arrays, save_arrays
+from honest_forecast.names import BLOCKS
+
+CHUNK_WINDOWS = 16 * 1024  # windows cut at once for the ridge's fit and forecasts
+
+
+@dataclass(frozen=True)
+class WindowSpec:
+    """The window geometry: ``window`` inputs, then ``horizon`` targets right after them."""
+
+    window: int
+    horizon: int
+
+    @property
+    def span(self) -> int:
+        return self.window + self.horizon
+
+    def starts_with_targets_in(self, lo: int, hi: int) -> np.ndarray:
+        """Window starts whose targets all lie in rows [lo, hi); inputs may precede lo."""
+        first = max(lo - self.window, 0)
+        last = hi - self.span  # inclusive
+        return np.arange(first, last + 1, dtype=np.int64) if last >= first else np.empty(0, np.int64)
+
+    def complete(self, starts: np.ndarray, missing: np.ndarray) -> np.ndarray:
+        """The starts, in their order, of windows that read no missing row (inputs or targets)."""
+        return starts[rows_flagged(missing, starts, self.span) == 0]
+
+    def target_rows(self, starts: np.ndarray) -> np.ndarray:
+        """Row index of every target, shape (windows, horizon)."""
+        return starts[:, None] + self.window + np.arange(self.horizon)
+
+    def targets_flagged(self, flags: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        """How many of each window's target rows are flagged, without cutting the (windows, horizon) rows."""
+        return rows_flagged(flags, starts + self.window, self.horizon)
+
+
+def rows_flagged(flags: np.ndarray, first: np.ndarray, length: int) -> np.ndarray:
+    """How many of rows ``first … first + length - 1`` are flagged, for each entry of ``first``."""
+    before = np.zeros(len(flags) + 1, dtype=np.int32 if len(flags) < 2**31 else np.int64)
+    np.cumsum(flags, dtype=before.dtype, out=before[1:])
+    return before[first + length] - before[first]
+
+
+def chunks(starts: np.ndarray) -> list[np.ndarray]:
+    """``starts`` in pieces of CHUNK_WINDOWS: at most that many windows are ever cut at once."""
+    return [starts[at : at + CHUNK_WINDOWS] for at in range(0, len(starts), CHUNK_WINDOWS)]
+
+
+@dataclass(frozen=True)
+class WindowStore:
+    """A fold's scaled rows and window starts: everything the network and the ridge read.
+
+    ``features`` (rows, channels) float32 are the window inputs; ``target`` (rows,) is the scaled
+    target in float64, from which targets are cut (less the last input when ``delta``) and only
+    then rounded to float32, as the network sees them. ``known_slot`` is each row's one-hot slot of
+    what is known in advance about its time (``known_width`` slots; width 0: nothing).
+    """
+
+    spec: WindowSpec
+    features: np.ndarray
+    target: np.ndarray
+    known_slot: np.ndarray
+    known_width: int
+    delta: bool
+    starts: dict[str, np.ndarray]
+
+    @classmethod
+    def load(cls, path: Path | str) -> WindowStore:
+        arrays = load_arrays(path)
+        return cls(
+            spec=WindowSpec(int(arrays["window"]), int(arrays["horizon"])),
+            features=arrays["features"],
+            target=arrays["target"],
+            known_slot=arrays["known_slot"],
+            known_width=int(arrays["known_width"]),
+            delta=bool(arrays["delta"]),
+            starts={block: arrays[f"starts_{block}"] for block in BLOCKS},
+        )
+
+    def save(self, path: Path | str) -> None:
+        save_arrays(
+            path,
+            window=np.int64(self.spec.window),
+            horizon=np.int64(self.spec.horizon),
+            features=self.features,
+            target=self.target,
+            known_slot=self.known_slot,
+            known_width=np.int64(self.known_width),
+            delta=np.bool_(self.delta),
+            **{f"starts_{block}": starts for block, starts in self.starts.items()},
+        )
+
+    @property
+    def shape(self) -> tuple[int, int, int, int]:
+        """(window, channels, horizon, known width): what the network is built for."""
+        return self.spec.window, self.features.shape[1], self.spec.horizon, self.known_width
+
+    def windows(self, block: str) -> int:
+        return len(self.starts[block])
+
+    def target_rows(self, block: str) -> np.ndarray:
+        return self.spec.target_rows(self.starts[block])
+
+    def cut(self, starts: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """The model's named inputs and the scaled targets of the windows starting at ``starts``."""
+        inputs = {"window": self.features[starts[:, None] + np.arange(self.spec.window)]}
+        if self.known_width:
+            inputs["known"] = np.eye(self.known_width, dtype=np.float32)[self.known_slot[self.spec.target_rows(starts)]]
+        return inputs, self.targets(starts)
+
+    def targets(self, starts: np.ndarray) -> np.ndarray:
+        """The scaled targets (windows, horizon) the network is fit to, cut in float64 and then rounded to float32."""
+        y = self.target[self.spec.target_rows(starts)]
+        if self.delta:
+            y = y - self.target[starts + self.spec.window - 1][:, None]
+        return y.astype(np.float32)
+
+    def last_inputs(self, starts: np.ndarray) -> np.ndarray:
+        """The scaled target's last input value of each window, as the network reads it (float32)."""
+        return self.features[starts + self.spec.window - 1, 0]

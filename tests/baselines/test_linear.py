@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.linear_model import Ridge
+
+from honest_forecast.baselines import linear, simple
+from honest_forecast.windows import store as windowing
+from honest_forecast.windows.store import WindowSpec, WindowStore
+
+SERIES = np.array([10.0, 11.0, 13.0, 12.0, 14.0, 15.0, 17.0, 16.0])
+# Two windows of 3 inputs and 2 targets: inputs rows 0-2 -> targets 3,4; inputs 2-4 -> targets 5,6.
+TARGET_ROWS = np.array([[3, 4], [5, 6]])
+
+
+def test_persistence_repeats_the_last_input() -> None:
+    np.testing.assert_array_equal(simple.persistence(SERIES, TARGET_ROWS), [[13.0, 13.0], [14.0, 14.0]])
+
+
+def test_seasonal_naive_goes_back_whole_seasons() -> None:
+    # season 2: row 3 <- row 1; row 4 (2 steps ahead) <- row 2; row 5 <- 3; row 6 <- 4
+    np.testing.assert_array_equal(simple.seasonal_naive(SERIES, TARGET_ROWS, season=2), [[11.0, 13.0], [12.0, 14.0]])
+    # season 1 with 2 steps ahead: both targets take the last known value
+    np.testing.assert_array_equal(simple.seasonal_naive(SERIES, TARGET_ROWS, season=1), [[13.0, 13.0], [14.0, 14.0]])
+    with pytest.raises(ValueError, match="before the first row"):
+        simple.seasonal_naive(SERIES, TARGET_ROWS, season=4)
+
+
+def test_window_mean_and_drift_by_hand() -> None:
+    np.testing.assert_allclose(simple.window_mean(SERIES, TARGET_ROWS, window=3), [[34 / 3] * 2, [13.0] * 2])
+    # window rows 0-2: slope (13-10)/2 = 1.5; rows 2-4: slope (14-13)/2 = 0.5
+    np.testing.assert_allclose(simple.drift(SERIES, TARGET_ROWS, window=3), [[14.5, 16.0], [14.5, 15.0]])
+
+
+def _store(target: np.ndarray, inputs: np.ndarray, known_slot: np.ndarray | None = None, width: int = 0) -> WindowStore:
+    """Windows of 5 inputs and one target over every row: the target column need not be an input channel."""
+    rows = len(target)
+    slot = np.full(rows, -1, np.int16) if known_slot is None else known_slot
+    starts = np.arange(rows - 5)
+    return WindowStore(WindowSpec(5, 1), inputs.astype(np.float32), target, slot, width, False, {"train": starts})
+
+
+def test_linear_autoregression_recovers_a_linear_rule() -> None:
+    r = np.random.default_rng(0).normal(size=205)
+    target = np.zeros(205)
+    target[5:] = 2 * r[4:-1] - r[:-5]  # 2 x the window's last input less its first
+    store = _store(target, r[:, None])
+    model = linear.fit_linear_autoregression(store, store.starts["train"], alpha=1e-6)
+    inputs, y = store.cut(store.starts["train"])
+    np.testing.assert_allclose(linear.predict_linear_autoregression(model, inputs), y, atol=1e-4)
+
+
+def test_linear_autoregression_reads_what_is_known_about_the_target_too() -> None:
+    rng = np.random.default_rng(1)
+    r = rng.normal(size=305)
+    slot = rng.integers(0, 4, size=305).astype(np.int16)
+    profile = np.array([0.0, 3.0, -1.0, 0.5])  # a sharp step per slot: no function of the window alone
+    target = np.zeros(305)
+    target[5:] = r[4:-1] + profile[slot[5:]]
+    store = _store(target, r[:, None], slot, 4)
+    inputs, y = store.cut(store.starts["train"])
+    assert linear.linear_features(inputs).shape == (300, 5 + 4)
+    model = linear.fit_linear_autoregression(store, store.starts["train"], alpha=1e-6)
+    np.testing.assert_allclose(linear.predict_linear_autoregression(model, inputs), y, atol=1e-4)
+    window_only = _store(target, r[:, None])
+    blind = linear.fit_linear_autoregression(window_only, window_only.starts["train"], alpha=1e-6)
+    assert np.abs(linear.predict_linear_autoregression(blind, window_only.cut(window_only.starts["train"])[0]) - y).mean() > 0.5
+
+
+def test_streamed_ridge_solves_the_same_problem_as_the_exact_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Normal equations summed over chunks (with large means and collinear calendar channels) agree with sklearn's SVD."""
+    rng = np.random.default_rng(2)
+    rows = 2000
+    phase = 2 * np.pi * np.arange(rows) / 48
+    inputs = np.column_stack([50 + rng.normal(size=rows).cumsum(), np.sin(phase), np.cos(phase)])
+    slot = (np.arange(rows) % 48).astype(np.int16)
+    target = inputs[:, 0] + 0.1 * rng.normal(size=rows)
+    store = _store(target, inputs, slot, 48)
+    exact = linear.fit_linear_autoregression(store, store.starts["train"], alpha=0.1)
+    monkeypatch.setattr(linear, "EXACT_RIDGE_BYTES", 0)
+    monkeypatch.setattr(windowing, "CHUNK_WINDOWS", 97)  # many chunks, the last one short
+    streamed = linear.fit_linear_autoregression(store, store.starts["train"], alpha=0.1)
+    assert isinstance(exact, Ridge) and isinstance(streamed, linear.LinearMap)
+    windows = store.cut(store.starts["train"])[0]
+    np.testing.assert_allclose(
+        linear.predict_linear_autoregression(streamed, windows),
+        linear.predict_linear_autoregression(exact, windows),
+        atol=1e-4,
+    )
+    np.testing.assert_allclose(streamed.coef_, np.reshape(exact.coef_, streamed.coef_.shape), atol=1e-3)
+
+
+def test_window_mean_ignores_missing_values_outside_the_window() -> None:
+    series = SERIES.copy()
+    series[0] = np.nan  # before every window below: a skipped missing value
+    np.testing.assert_allclose(simple.window_mean(series, np.array([[5, 6]]), window=3), [[13.0, 13.0]])

@@ -1,0 +1,414 @@
+"""Every bad input gets its own clear message, a non-zero exit and no output (issue: bad input)."""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from honest_forecast.data import reader
+from honest_forecast.io import load_arrays
+from honest_forecast.params import Params
+from honest_forecast.paths import SERIES_FILE, SUMMARY_FILE
+from stages import ingest, windows
+from tests.helpers import exit_code, run_ingest
+
+GOOD_ROWS = [f"2014-01-01T{h:02d}:{m:02d}:00,{4 + 0.1 * h + 0.01 * m:.3f},{15 + h / 10:.1f}" for h in range(6) for m in (0, 30)]
+HEADER = "timestamp,demand_gw,temperature_c"
+
+
+def csv_text(rows: list[str], header: str = HEADER) -> str:
+    return "\n".join([header, *rows]) + "\n"
+
+
+CASES = {
+    "missing file": (None, {}, "input.csv: file not found (param 'data_path')"),
+    "empty file": ("", {}, "input.csv: the file is empty"),
+    "header only": (HEADER + "\n", {}, "has a header but no data rows"),
+    "time column missing": (
+        csv_text(GOOD_ROWS).replace("timestamp", "time"),
+        {},
+        "column 'timestamp' not found; columns found: 'time', 'demand_gw', 'temperature_c'",
+    ),
+    "target column missing": (csv_text(GOOD_ROWS), {"target_column": "load"}, "column 'load' not found"),
+    "non-numeric values": (
+        csv_text(GOOD_ROWS[:3] + ["2014-01-01T01:30:00,abc,15"] + GOOD_ROWS[4:]),
+        {},
+        "column 'demand_gw' has non-numeric values at line 5: 'abc'",
+    ),
+    "unparseable timestamps": (
+        csv_text(GOOD_ROWS[:2] + ["yesterday,4.0,15"] + GOOD_ROWS[3:]),
+        {},
+        "column 'timestamp' has unparseable timestamps at line 4 ('yesterday')",
+    ),
+    "duplicate timestamps": (csv_text(GOOD_ROWS[:3] + GOOD_ROWS[2:]), {}, "duplicate timestamps at line 5"),
+    "out of order": (csv_text([GOOD_ROWS[1], GOOD_ROWS[0], *GOOD_ROWS[2:]]), {}, "out of time order at line 3; sort the file"),
+    "irregular spacing": (
+        csv_text(GOOD_ROWS[:3] + ["2014-01-01T01:10:00,4.0,15"] + GOOD_ROWS[4:]),
+        {},
+        "is not on a regular 30min grid at line 5",
+    ),
+    "missing value, policy error": (
+        csv_text(GOOD_ROWS[:4] + ["2014-01-01T02:00:00,,15"] + GOOD_ROWS[5:]),
+        {"missing": "error"},
+        "column 'demand_gw' has 1 missing values, first at 2014-01-01T02:00:00; set param 'missing'",
+    ),
+    "missing row, policy error": (
+        csv_text(GOOD_ROWS[:4] + GOOD_ROWS[5:]),
+        {"missing": "error"},
+        "column 'demand_gw' has 1 missing values",
+    ),
+    "gap longer than max_gap": (
+        csv_text(GOOD_ROWS[:2] + GOOD_ROWS[6:]),
+        {"missing": "interpolate", "max_gap": 2, "max_fill_share": 1.0},
+        "a gap of 4 missing steps from 2014-01-01T01:00:00, longer than param 'max_gap' (2)",
+    ),
+    "gap at the start under ffill": (
+        csv_text(["2014-01-01T00:00:00,NA,15"] + GOOD_ROWS[1:]),
+        {"missing": "ffill", "max_fill_share": 1.0},
+        "starts or ends with missing values, which 'ffill' cannot fill",
+    ),
+    "infinite values": (
+        csv_text(GOOD_ROWS[:5] + ["2014-01-01T02:30:00,inf,15"] + GOOD_ROWS[6:]),
+        {},
+        "column 'demand_gw' has infinite values at line 7",
+    ),
+    "constant series": (
+        csv_text([r.split(",")[0] + ",5.0,15" for r in GOOD_ROWS]),
+        {},
+        "column 'demand_gw' is constant (5); there is nothing to forecast",
+    ),
+    "other encoding": (
+        csv_text(GOOD_ROWS).replace("temperature_c", "température").encode("latin-1"),
+        {"covariates": []},
+        "not readable as utf-8 (byte 24); set param 'encoding'",
+    ),
+    "semicolons without csv_sep": (
+        csv_text([r.replace(",", ";") for r in GOOD_ROWS], HEADER.replace(",", ";")),
+        {},
+        "The header contains ';': set param 'csv_sep' to ';'",
+    ),
+    "decimal commas without decimal": (
+        csv_text([r.replace(",", ";").replace(".", ",") for r in GOOD_ROWS], HEADER.replace(",", ";")),
+        {"csv_sep": ";"},
+        "set param 'decimal' to ','",
+    ),
+    "unknown covariate": (csv_text(GOOD_ROWS), {"covariates": ["humidity"]}, "column 'humidity' not found"),
+    "param typo": (
+        csv_text(GOOD_ROWS),
+        {"learning_rate": 0.01},
+        "params.yaml: unknown param 'learning_rate'; did you mean 'lr'?",
+    ),
+    "param read as text": (csv_text(GOOD_ROWS), {"lr": "1e-4"}, "YAML reads '1e-4' as a string"),
+    "target column named twice": (
+        csv_text(GOOD_ROWS, "timestamp,demand_gw,demand_gw"),
+        {},
+        "the header names column 'demand_gw' twice",
+    ),
+    "row with fewer fields": (
+        csv_text([*GOOD_ROWS[:3], "2014-01-01T01:30:00,4.5", *GOOD_ROWS[4:]]),
+        {},
+        "line 5 has fewer fields than the header",
+    ),
+    "filling more than max_fill_share": (
+        csv_text([row for i, row in enumerate(GOOD_ROWS) if i not in (3, 5, 7)]),
+        {"missing": "interpolate"},
+        "column 'demand_gw': 'interpolate' would make up 25.0% of its values (3 of 12), more than param 'max_fill_share' (5%)",
+    ),
+    "thousands separators": (
+        csv_text([*GOOD_ROWS[:2], '2014-01-01T01:00:00,"4,100.5",15', *GOOD_ROWS[3:]]),
+        {},
+        "has non-numeric values at line 4: '4,100.5' (thousands separators? set param 'thousands' to ',')",
+    ),
+    "decimal commas already set": (
+        csv_text(
+            [r.replace(",", ";").replace(".", ",") for r in GOOD_ROWS[:2]] + ["2014-01-01T01:00:00;abc;15"],
+            "timestamp;demand_gw;temperature_c",
+        ),
+        {"csv_sep": ";", "decimal": ","},
+        "has non-numeric values at line 4: 'abc'\n",
+    ),
+    "row with more fields": (
+        csv_text([*GOOD_ROWS[:3], "2014-01-01T01:30:00,4.5,15,99", *GOOD_ROWS[4:]]),
+        {},
+        "line 5",
+    ),
+    "gzip that is broken": (b"\x1f\x8b\x08\x00" + b"garbage" * 5, {}, "a gzip file that cannot be decompressed"),
+    "a PDF": (b"%PDF-1.7\n" + b"x" * 100, {}, "this is a PDF document, not a CSV"),
+    "zip or xlsx": (b"PK\x03\x04" + b"\x00" * 40, {}, "input.csv: this is a zip archive (an .xlsx workbook is one)"),
+    "binary file": (bytes(range(256)) * 4, {}, "input.csv: binary data (NUL bytes), not a CSV text file"),
+    "zone-aware and naive timestamps mixed": (
+        csv_text([GOOD_ROWS[0].replace(":00,", ":00+10:00,", 1), *GOOD_ROWS[1:]]),
+        {},
+        "mixes timestamps with a zone offset (first at line 2) and without one (first at line 3)",
+    ),
+}
+
+
+def _rows(values: np.ndarray) -> list[str]:
+    """Half-hourly rows of the given target values, with a covariate."""
+    stamps = pd.date_range("2014-01-01", periods=len(values), freq="30min").strftime("%Y-%m-%dT%H:%M:%S")
+    return [f"{stamp},{'' if np.isnan(value) else repr(float(value))},15" for stamp, value in zip(stamps, values, strict=True)]
+
+
+WAVE = 5 + np.sin(np.arange(400) / 7.0)
+FLAT_TAIL = np.concatenate([WAVE[:339], np.full(61, 2.0)])
+# Params files as their bytes, and other inputs that only the windows stage can judge (it runs before any training).
+MORE_CASES = {
+    "params.yaml with a key twice": (
+        csv_text(GOOD_ROWS),
+        b"data_path: input.csv\nlr: 0.1\nlr: 0.2\n",
+        "param 'lr' is given twice (line 3)",
+    ),
+    "params.yaml empty": (csv_text(GOOD_ROWS), b"", "params.yaml is empty"),
+    "params.yaml in latin-1": (
+        csv_text(GOOD_ROWS),
+        "data_path: input.csv\ntarget_column: d\u00e9bit\n".encode("latin-1"),
+        "not UTF-8",
+    ),
+    "params.yaml not YAML": (csv_text(GOOD_ROWS), b"data_path: [input.csv\n", "params.yaml is not valid YAML"),
+    "seed too large for three members": (csv_text(GOOD_ROWS), {"seed": 2**32 - 2, "members": 3}, "above 4294967295"),
+    "thousands equal to decimal": (csv_text(GOOD_ROWS), {"thousands": "."}, "'thousands' and 'decimal' are both '.'"),
+    "max_fill_share above 1": (csv_text(GOOD_ROWS), {"max_fill_share": 1.5}, "param 'max_fill_share' is 1.5; it must be <= 1"),
+    "freq not a frequency": (
+        csv_text(GOOD_ROWS),
+        {"freq": "fortnightly"},
+        "param 'freq': 'fortnightly' is not a pandas frequency",
+    ),
+    "freq disagreeing with the data": (
+        csv_text(GOOD_ROWS),
+        {"freq": "1h"},
+        "param 'freq' is 1h but column 'timestamp' steps every",
+    ),
+    "season neither a number nor auto": (csv_text(GOOD_ROWS), {"season": "daily"}, "param 'season'"),
+    "unknown encoding": (csv_text(GOOD_ROWS), {"encoding": "klingon"}, "param 'encoding': unknown encoding 'klingon'"),
+    "unknown missing policy": (csv_text(GOOD_ROWS), {"missing": "guess"}, "param 'missing' is 'guess'; choose one of skip"),
+    "flat test block": ((csv_text(_rows(FLAT_TAIL)), {"covariates": [], "window": 24}), "windows", "flat in the test block"),
+    "values that overflow scaling": (
+        (csv_text(_rows(np.linspace(-1, 1, 400) * 1.7e308)), {"covariates": [], "window": 24}),
+        "windows",
+        "values too large to scale in float64",
+    ),
+    "season longer than the train block": (
+        (csv_text(_rows(WAVE)), {"covariates": [], "window": 24, "season": 336}),
+        "windows",
+        "param 'season' is 336 but the train block has 280 rows",
+    ),
+    "a valid block with no complete window": (
+        (csv_text(_rows(np.where(np.arange(400) % 20 == 0, np.nan, WAVE))), {"covariates": [], "window": 24}),
+        "windows",
+        "block has no window of 25 rows without a missing value",
+    ),
+}
+
+
+def _one_error_line(err: str) -> None:
+    assert "Traceback" not in err and err.count("error:") == 1 and err.strip().startswith("error:"), err
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_input_is_refused_clearly_with_no_output(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    content, params, message = CASES[case]
+    code, err = run_ingest(tmp_path, monkeypatch, capsys, content, **params)
+    assert code == 2
+    assert message in err, err
+    _one_error_line(err)
+
+
+@pytest.mark.parametrize("case", list(MORE_CASES))
+def test_more_bad_input_is_refused_before_any_training(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    first, second, message = MORE_CASES[case]
+    if second == "windows":  # ingest accepts it; the windows stage, still before training, must refuse it
+        content, params = first
+        code, err = run_ingest(tmp_path, monkeypatch, capsys, content, **params)
+        assert code == 0, err
+        code, err = exit_code(windows.main, capsys)
+        assert not list((tmp_path / "data" / "windows").glob("*")), "the failing stage left output"
+    elif isinstance(second, bytes):
+        monkeypatch.chdir(tmp_path)
+        (tmp_path / "input.csv").write_text(first)
+        (tmp_path / "params.yaml").write_bytes(second)
+        code, err = exit_code(ingest.main, capsys)
+        assert not SERIES_FILE.exists()
+    else:
+        code, err = run_ingest(tmp_path, monkeypatch, capsys, first, **second)
+    assert code == 2, err
+    assert message in err, err
+    _one_error_line(err)
+
+
+def test_the_table_holds_at_least_45_inputs() -> None:
+    assert len(CASES) + len(MORE_CASES) >= 45
+
+
+def test_thousands_separators_are_read_with_the_param(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    rows = [f'{r.split(",")[0]},"1,{400 + i}.5",15' for i, r in enumerate(GOOD_ROWS)]
+    code, err = run_ingest(tmp_path, monkeypatch, capsys, csv_text(rows), thousands=",", covariates=[])
+    assert code == 0, err
+    np.testing.assert_allclose(load_arrays(SERIES_FILE)["target"][:2], [1400.5, 1401.5])
+
+
+def test_filled_target_values_are_recorded_for_windows_to_leave_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    rows = [row for i, row in enumerate(GOOD_ROWS) if i != 4]
+    code, err = run_ingest(tmp_path, monkeypatch, capsys, csv_text(rows), missing="interpolate", max_fill_share=0.1)
+    assert code == 0, err
+    assert np.flatnonzero(load_arrays(SERIES_FILE)["filled_target"]).tolist() == [4]
+    summary = yaml.safe_load((tmp_path / SUMMARY_FILE).read_text())
+    assert summary["filled_values"] == 1 and summary["filled_targets_per_block"] == {"train": 1, "valid": 0, "test": 0}
+
+
+def test_a_directory_is_named_as_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    (tmp_path / "folder").mkdir()
+    code, err = run_ingest(tmp_path, monkeypatch, capsys, None, data_path="folder")
+    assert code == 2 and "folder: is a directory, not a file (param 'data_path')" in err
+
+
+def test_gzip_is_read_directly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    code, err = run_ingest(tmp_path, monkeypatch, capsys, gzip.compress(csv_text(GOOD_ROWS).encode()))
+    assert code == 0, err
+    np.testing.assert_allclose(load_arrays(SERIES_FILE)["target"][:2], [4.0, 4.3])  # GOOD_ROWS: 4 + 0.01 * 30
+
+
+def test_offsets_that_change_at_a_daylight_saving_switch_are_one_utc_scale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """Europe/Berlin, 30 March 2014: 01:30+01:00 is followed by 03:00+02:00, half an hour later."""
+    stamps = ["2014-03-30T00:30:00+01:00", "2014-03-30T01:00:00+01:00", "2014-03-30T01:30:00+01:00"]
+    stamps += ["2014-03-30T03:00:00+02:00", "2014-03-30T03:30:00+02:00", "2014-03-30T04:00:00+02:00"]
+    rows = [f"{stamp},{4 + i / 10:.1f},15" for i, stamp in enumerate(stamps)]
+    code, err = run_ingest(tmp_path, monkeypatch, capsys, csv_text(rows))
+    assert code == 0, err
+    utc = load_arrays(SERIES_FILE)["timestamps"]
+    assert str(utc[0]) == "2014-03-29T23:30:00.000000000" and len(utc) == 6
+    assert set(np.diff(utc).astype("timedelta64[m]").astype(int)) == {30}
+    wall = load_arrays(SERIES_FILE)["wall_times"]  # what the calendar inputs read: the clock on the wall
+    assert [str(t)[11:16] for t in wall] == ["00:30", "01:00", "01:30", "03:00", "03:30", "04:00"]
+
+
+def test_bom_is_accepted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    code, err = run_ingest(
+        tmp_path, monkeypatch, capsys, b"\xef\xbb\xbf" + csv_text(GOOD_ROWS).encode(), covariates=["temperature_c"]
+    )
+    assert code == 0, err
+    series = load_arrays(SERIES_FILE)
+    assert str(series["target_name"]) == "demand_gw"
+    np.testing.assert_allclose(series["covariates"][:, 0], [float(r.split(",")[2]) for r in GOOD_ROWS])
+
+
+def test_semicolons_and_decimal_commas_are_supported_through_params(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    text = csv_text([r.replace(",", ";").replace(".", ",") for r in GOOD_ROWS], HEADER.replace(",", ";"))
+    code, err = run_ingest(tmp_path, monkeypatch, capsys, text, csv_sep=";", decimal=",")
+    assert code == 0, err
+    np.testing.assert_allclose(load_arrays(SERIES_FILE)["target"], [float(r.split(",")[1]) for r in GOOD_ROWS])
+
+
+def test_latin1_is_read_when_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    text = csv_text(GOOD_ROWS).replace("temperature_c", "température").encode("latin-1")
+    code, err = run_ingest(tmp_path, monkeypatch, capsys, text, encoding="latin-1", covariates=["température"])
+    assert code == 0, err
+
+
+@pytest.mark.parametrize(("policy", "expected"), [("interpolate", 4.4 + (4.3 - 4.4) / 3), ("ffill", 4.4)])
+def test_missing_values_are_filled_under_the_policy(
+    policy: str, expected: float, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    # Rows 3 to 6 hold 4.4, 4.2, 4.5, 4.3: blank row 4 and drop row 5, leaving a gap of two between 4.4 and 4.3.
+    rows = GOOD_ROWS[:4] + ["2014-01-01T02:00:00,,15"] + GOOD_ROWS[6:]
+    code, err = run_ingest(tmp_path, monkeypatch, capsys, csv_text(rows), missing=policy, max_fill_share=0.2)
+    assert code == 0, err
+    target = load_arrays(SERIES_FILE)["target"]
+    assert len(target) == len(GOOD_ROWS)
+    assert target[4] == pytest.approx(expected)
+    assert target[5] == pytest.approx(4.4 + (4.3 - 4.4) * 2 / 3 if policy == "interpolate" else 4.4)
+
+
+def _numbers_rows(values: list[str]) -> str:
+    """A half-hourly CSV of the target alone."""
+    stamps = pd.date_range("2014-01-01", periods=len(values), freq="30min").strftime("%Y-%m-%dT%H:%M:%S")
+    return csv_text([f"{stamp},{value}" for stamp, value in zip(stamps, values, strict=True)], "timestamp,demand_gw")
+
+
+DST_ROWS = [
+    f"2014-03-30T{t},{4 + i / 10:.1f}" for i, t in enumerate(["00:30+01:00", "01:00+01:00", "01:30+01:00", "03:00+02:00"])
+]
+ALONE = {"covariates": ()}
+# Inputs read in pieces of 3 rows: (content, params, whether the pieces vouch for them; if not, read_whole reads them)
+PIECES = {
+    "plain, with a covariate": (csv_text(GOOD_ROWS), {}, True),
+    "CRLF line ends and a blank line": ("\r\n".join([HEADER, *GOOD_ROWS[:5], "", *GOOD_ROWS[5:]]) + "\r\n", {}, True),
+    "spaces around fields": (csv_text([" " + row.replace(",", " , ") + " " for row in GOOD_ROWS]), {}, True),
+    "semicolons and decimal commas": (
+        csv_text([r.replace(",", ";").replace(".", ",") for r in GOOD_ROWS], HEADER.replace(",", ";")),
+        {"csv_sep": ";", "decimal": ","},
+        True,
+    ),
+    "quoted thousands (the python engine)": (
+        csv_text([f'{r.split(",")[0]},"1,{400 + i}.5",15' for i, r in enumerate(GOOD_ROWS)]),
+        {"thousands": ","},
+        True,
+    ),
+    "zone offsets across a daylight-saving switch": (csv_text(DST_ROWS, "timestamp,demand_gw"), ALONE, True),
+    "an integer index": (csv_text([f"{1700 + i},{4 + i % 3}" for i in range(10)], "timestamp,demand_gw"), ALONE, True),
+    "gzip with a byte-order mark": (gzip.compress(b"\xef\xbb\xbf" + csv_text(GOOD_ROWS).encode()), {}, True),
+    "latin-1": (
+        csv_text(GOOD_ROWS).replace("temperature_c", "temp\u00e9rature").encode("latin-1"),
+        {"encoding": "latin-1", "covariates": ("temp\u00e9rature",)},
+        True,
+    ),
+    "'-0' read as decimals in every piece": (_numbers_rows(["-0", "NA", "3", "-0", "", "6", "7", "-", "9"]), ALONE, True),
+    "'-0' where the whole column reads as integers": (_numbers_rows(["-0", "2", "3", "4", "5", "6", "7"]), ALONE, True),
+    "'-0' among integers, decimals in another piece": (_numbers_rows(["-0", "2", "3", "4.5", "5", "6"]), ALONE, False),
+    "nanoseconds in one piece only": (
+        _numbers_rows(["1", "2", "3", "4", "5", "6"]).replace("01:30:00,", "01:30:00.000000001,"),
+        {**ALONE, "freq": "none"},
+        False,
+    ),
+    "a carriage return alone ends lines": (csv_text(GOOD_ROWS).replace("\n", "\r"), {}, False),
+    "a short row in a later piece": (csv_text([*GOOD_ROWS[:7], "2014-01-01T03:30:00,4.5", *GOOD_ROWS[8:]]), {}, False),
+    "a line of a form feed": (csv_text([*GOOD_ROWS[:7], "\f", *GOOD_ROWS[7:]]), {}, False),
+}
+
+
+@pytest.mark.parametrize("case", list(PIECES))
+def test_reading_in_pieces_gives_the_whole_files_arrays_or_leaves_it_to_read_whole(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content, overrides, vouched = PIECES[case]
+    monkeypatch.setattr(reader, "PIECE_ROWS", 3)
+    path = tmp_path / "input.csv"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    params = dataclasses.replace(Params(), data_path=str(path), **{"covariates": ("temperature_c",), **overrides})
+    pieces = reader.read_in_pieces(path, params)
+    assert (pieces is not None) == vouched
+    if pieces is None:
+        return
+    for read, whole in zip(pieces, reader.read_whole(path, params), strict=True):
+        assert (read is None) == (whole is None)
+        if read is not None:  # the same bytes: -0.0 is not 0.0 here
+            assert (read.dtype, read.shape, read.tobytes()) == (whole.dtype, whole.shape, whole.tobytes())
+
+
+def test_an_error_in_a_later_piece_names_the_line_in_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setattr(reader, "PIECE_ROWS", 4)
+    rows = GOOD_ROWS[:9] + ["2014-01-01T04:30:00,abc,15"] + GOOD_ROWS[10:]
+    code, err = run_ingest(tmp_path, monkeypatch, capsys, csv_text(rows))
+    assert code == 2 and "column 'demand_gw' has non-numeric values at line 11: 'abc'" in err, err
+    code, err = run_ingest(tmp_path, monkeypatch, capsys, csv_text(GOOD_ROWS[:4] + GOOD_ROWS[3:]))
+    assert code == 2 and "duplicate timestamps at line 6" in err, err  # rows 4 and 5 straddle two pieces
