@@ -128,3 +128,10 @@ def test_every_declared_output_lies_at_or_under_a_named_path() -> None:
     named = set(named_paths().values())
     for output in map(Path, declared_outputs()):
         assert output in named or named & set(output.parents), f"{output} is declared in dvc.yaml but not named in paths.py"
+
+
+def test_folders_listed_as_code_deps_hash_no_byte_code() -> None:
+    """A folder dep is hashed whole by DVC: the __pycache__ Python writes beside the modules must be ignored."""
+    folders = [dep for stage in STAGES.values() for dep in stage.get("do", stage)["deps"] if (ROOT / dep).is_dir()]
+    ignored = (ROOT / ".dvcignore").read_text().split()
+    assert not folders or {"__pycache__/", "*.pyc"} <= set(ignored)

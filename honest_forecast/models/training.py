@@ -89,9 +89,9 @@ class ProgressLine(keras.callbacks.Callback):
     pass without a better valid loss, so at most that many epochs remain after the best one.
     """
 
-    def __init__(self, params: Params, label: str = "train") -> None:
+    def __init__(self, epochs: int, patience: int, label: str = "train") -> None:
         super().__init__()
-        self.epochs, self.patience, self.label = params.epochs, params.patience, label
+        self.epochs, self.patience, self.label = epochs, patience, label
         self.best, self.best_epoch, self.started = math.inf, 0, time.perf_counter()
 
     def on_train_begin(self, logs: dict | None = None) -> None:
@@ -156,7 +156,7 @@ def train_model(
     # Stock Keras callbacks, driven by hand with the mean forecast's valid figures.
     stopper = keras.callbacks.EarlyStopping(monitor=MONITOR, mode="min", patience=params.patience, restore_best_weights=True)
     stopper.set_model(model)
-    progress = ProgressLine(params, label)
+    progress = ProgressLine(params.epochs, params.patience, label)
     progress.set_model(model)
     watchers: list[keras.callbacks.Callback] = [stopper, progress]
     if params.reduce_lr_patience:
