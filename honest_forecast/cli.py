@@ -8,6 +8,7 @@ import re
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 from honest_forecast.errors import DataError, ParamError, TrainingError
 
@@ -30,22 +31,37 @@ def run_stage(main: Callable[[], None]) -> None:
 
     Known failures (bad params, bad data, diverging training) exit 2 with their own message; anything
     else exits 1 naming the stage and the exception, unless HONEST_FORECAST_DEBUG=1 asks for the traceback.
+    The line is safe for a terminal: control characters (in a file name, say) are shown escaped.
     """
-    stage = main.__module__.rpartition(".")[2]
     try:
         main()
     except (ParamError, DataError, TrainingError) as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {terminal_safe(str(err))}", file=sys.stderr)
         sys.exit(2)
     except Exception as err:
         if os.environ.get(DEBUG_SWITCH) == "1":
             raise
-        message = " ".join(str(err).split()) or "no message"
+        message = terminal_safe(" ".join(str(err).split())) or "no message"
         print(
-            f"error: stage {stage} failed unexpectedly: {type(err).__name__}: {message} (set {DEBUG_SWITCH}=1 for the traceback)",
+            f"error: stage {stage_name(main)} failed unexpectedly: {type(err).__name__}: {message} "
+            f"(set {DEBUG_SWITCH}=1 for the traceback)",
             file=sys.stderr,
         )
         sys.exit(1)
+
+
+def stage_name(main: Callable[[], None]) -> str:
+    """The stage ``main`` belongs to: under ``python -m stages.ingest`` its module is __main__, so ask the module spec."""
+    module = main.__module__
+    if module == "__main__":
+        spec = getattr(sys.modules["__main__"], "__spec__", None)
+        module = spec.name if spec is not None else Path(sys.argv[0]).stem
+    return module.rpartition(".")[2]
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every control character escaped (ESC as \\x1b, a newline as \\n): one line that cannot drive a terminal."""
+    return "".join(char if char.isprintable() or char == " " else char.encode("unicode_escape").decode("ascii") for char in text)
 
 
 def stage_fold(argv: list[str] | None = None) -> int:

@@ -9,11 +9,14 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml.error import YAMLError
 
 from honest_forecast.errors import ParamError
 
@@ -133,6 +136,7 @@ class _Rule:
     hint: str = ""
     sequence: bool = field(default=False)
     auto: bool = False  # the text 'auto' is accepted too: ingest resolves it from the data
+    nonempty: bool = False  # '' is refused (a separator of nothing splits no line)
 
 
 RULES: dict[str, _Rule] = {
@@ -140,7 +144,7 @@ RULES: dict[str, _Rule] = {
     "time_column": _Rule(str),
     "target_column": _Rule(str),
     "covariates": _Rule(str, sequence=True, hint="a list of column names, e.g. [temperature_c, workday]"),
-    "csv_sep": _Rule(str),
+    "csv_sep": _Rule(str, nonempty=True, hint="the character between fields, e.g. ',' or ';' (a tab: \"\\t\")"),
     "decimal": _Rule(str, choices=(".", ",")),
     "thousands": _Rule(str, choices=("", ",", ".", "'", " "), hint="the thousands separator in numbers, '' for none"),
     "encoding": _Rule(str),
@@ -229,25 +233,38 @@ def _coerce_scalar(key: str, value: Any, rule: _Rule) -> Any:
         raise ParamError(f"{where} must be true or false, got {value!r}")
     if rule.kind is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ParamError(f"{where} must be a whole number{' or auto' if rule.auto else ''}, got {value!r}")
+            whole = f"a whole number{' or auto' if rule.auto else ''}"
+            raise ParamError(f"{where} must be {whole}, got {value!r}{_text_hint(value)}")
         return value
     if rule.kind is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            extra = ""
-            if isinstance(value, str):
-                extra = " (YAML reads '1e-4' as a string: write 1.0e-4 or 0.0001)"
-            raise ParamError(f"{where} must be a number, got {value!r}{extra}")
+            raise ParamError(f"{where} must be a number, got {value!r}{_text_hint(value)}")
         value = float(value)
         if not math.isfinite(value):
             raise ParamError(f"{where} must be finite, got {value!r}")
         return value
     if not isinstance(value, str):
         raise ParamError(f"{where} must be text, got {value!r}")
+    if rule.nonempty and not value:
+        raise ParamError(f"{where} is empty")
     if rule.choices is not None and value not in rule.choices:
         close = difflib.get_close_matches(value, rule.choices, n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         raise ParamError(f"{where} is {value!r}; choose one of {', '.join(rule.choices)}{hint}")
     return value
+
+
+def _text_hint(value: Any) -> str:
+    """Why text was read where a number was meant: params.yaml is read as DVC reads it (YAML 1.2)."""
+    if not isinstance(value, str):
+        return ""
+    if re.fullmatch(r"\d+(:\d+)+", value.strip()):
+        return f" (DVC reads {value} as text, not as a count of minutes or seconds: write the number itself)"
+    try:
+        float(value)
+    except ValueError:
+        return ""
+    return f" (a number in quotes is text: write {value} without quotes)"
 
 
 def _check_range(key: str, value: float, rule: _Rule) -> None:
@@ -343,23 +360,23 @@ def parse_params(raw: Any, source: str = str(PARAMS_FILE)) -> Params:
     return params
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """The safe loader, refusing a key given twice: DVC refuses such a file, so the pipeline must too."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        seen: set = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise ParamError(f"param '{key}' is given twice (line {key_node.start_mark.line + 1}); keep one")
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+def read_yaml(text: str, source: str) -> Any:
+    """The data in YAML text, read by the loader DVC reads params.yaml with (dvc.utils.serialize.parse_yaml)."""
+    try:
+        return YAML(typ="safe", pure=True).load(text)  # plain data only
+    except DuplicateKeyError as err:
+        key = re.search(r'duplicate key "(.*?)"', err.problem or "")
+        name = key.group(1) if key else "?"
+        raise ParamError(f"{source}: param '{name}' is given twice (line {err.problem_mark.line + 1}); keep one") from None
+    except YAMLError as err:
+        raise ParamError(f"{source} is not valid YAML: {' '.join(str(err).split())}") from err
 
 
 def load_params(path: Path = PARAMS_FILE) -> Params:
-    """Read params.yaml as strictly as DVC does (UTF-8, no duplicate keys, not empty) and validate all of it.
+    """Read params.yaml as DVC does (ruamel.yaml's safe loader, YAML 1.2; UTF-8, no duplicate keys) and validate it.
 
-    The pipeline's view of the params must never differ from DVC's: a file DVC refuses is refused here.
+    The pipeline's view of the params must never differ from DVC's: a value reads as DVC reads it
+    (1e-4 is a number; 2:00, yes and on are text), and a file DVC refuses is refused here.
     """
     try:
         text = path.read_bytes().decode("utf-8")
@@ -367,12 +384,7 @@ def load_params(path: Path = PARAMS_FILE) -> Params:
         raise ParamError(f"{path} not found: run from the project root") from err
     except UnicodeDecodeError as err:
         raise ParamError(f"{path} is not UTF-8 (byte {err.start}); save it as UTF-8") from err
-    try:
-        raw = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader: plain data only
-    except ParamError as err:
-        raise ParamError(f"{path}: {err}") from None
-    except yaml.YAMLError as err:
-        raise ParamError(f"{path} is not valid YAML: {err}") from err
+    raw = read_yaml(text, str(path))
     if raw is None:
         raise ParamError(f"{path} is empty; it must set the params (see the committed params.yaml)")
     return parse_params(raw, source=str(path))

@@ -53,7 +53,9 @@ def main() -> None:
         metrics["selected"]["method"],
         {key: stats["coverage"] for key, stats in metrics["intervals"][NETWORK].items()},
         train_end,
+        params.seed,
     )
+    del store  # every row of the series: not kept through the checks, the stage's peak on a long series
     diagnostics = diagnostics_summary(run_checks(evidence), metrics["selected"]["method"])
     save_arrays(paths.test_forecasts, **test_arrays)
     write_json(paths.metrics, {"fold": paths.fold, **metrics})

@@ -95,3 +95,22 @@ def test_tensorflow_start_up_lines_are_dropped_and_everything_else_on_stderr_is_
         [sys.executable, "-c", code], cwd=tmp_path, env={**env, DEBUG_SWITCH: "1"}, capture_output=True, text=True, timeout=120
     )
     assert any(TENSORFLOW_STARTUP_NOISE.search(line.encode()) for line in shown.stderr.splitlines())
+
+
+def test_a_stage_run_as_a_module_names_itself_not_main(tmp_path: Path) -> None:
+    """`python -m stages.pool` runs main() in module __main__: the error line still names the stage."""
+    (tmp_path / "params.yaml").write_text("folds: [1]\n")  # no fold has been evaluated: pool finds no metrics file
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-m", "stages.pool"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: stage pool failed unexpectedly: FileNotFoundError:"), result.stderr
+
+
+def test_control_characters_in_a_message_reach_the_terminal_escaped(capsys: pytest.CaptureFixture[str]) -> None:
+    def bad_name() -> None:
+        raise DataError("in\x1b[31mput\r.csv: file not found (param 'data_path')")
+
+    with pytest.raises(SystemExit):
+        run_stage(bad_name)
+    err = capsys.readouterr().err
+    assert err == "error: in\\x1b[31mput\\r.csv: file not found (param 'data_path')\n"

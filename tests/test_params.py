@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from honest_forecast.params import ParamError, Params, as_dict, load_params, parse_params
+from honest_forecast.params import ParamError, Params, as_dict, load_params, parse_params, read_yaml
 
 
 def test_committed_params_are_valid_and_knobs_are_top_level(repo_params: Params) -> None:
@@ -40,7 +40,8 @@ def test_dvc_float_format_is_read_as_float() -> None:
     [
         ({"learning_rate": 0.01}, "unknown param 'learning_rate'; did you mean 'lr'?"),
         ({"epoch": 3}, "did you mean 'epochs'?"),
-        ({"lr": "1e-4"}, "YAML reads '1e-4' as a string"),
+        ({"lr": "1e-4"}, "a number in quotes is text: write 1e-4 without quotes"),
+        ({"max_gap": "2:00"}, "param 'max_gap' must be a whole number, got '2:00' (DVC reads 2:00 as text"),
         ({"lr": 0.0}, "param 'lr' is 0.0; it must be > 0"),
         ({"lr": -1.0}, "it must be > 0"),
         ({"dropout": 1.0}, "param 'dropout' is 1.0; it must be < 1"),
@@ -139,3 +140,13 @@ def test_the_pipeline_accepts_exactly_the_params_files_dvc_accepts(tmp_path: Pat
         except ParamError:
             pipeline_accepts = False
         assert (pipeline_accepts, dvc_accepts) == (accepted, accepted), name
+
+
+@pytest.mark.parametrize(
+    "text", ["max_gap: 2:00", "lr: 1e-4", "calendar: yes", "seed: 010", "seed: 0o10", "csv_sep: on", "l2: .5e-3"]
+)
+def test_params_read_exactly_as_dvc_reads_them(text: str) -> None:
+    """YAML 1.1 and 1.2 disagree on these; the pipeline must see the value DVC records (and `dvc params diff` shows)."""
+    from dvc.utils.serialize import parse_yaml
+
+    assert read_yaml(text, "params.yaml") == parse_yaml(text, "params.yaml")

@@ -28,12 +28,17 @@ def pooled_block(blocks: list[dict], names: list[str]) -> dict:
     pooled: dict = {}
     for name in names:
         keys = [key for key in blocks[0][name] if all(key in block[name] for block in blocks)]
-        pooled[name] = {key: float(np.average([block[name][key] for block in blocks], weights=weights)) for key in keys}
+        pooled[name] = {key: pooled_mean([block[name][key] for block in blocks], weights) for key in keys}
         pooled[name]["rmse"] = float(np.sqrt(np.average([block[name]["rmse"] ** 2 for block in blocks], weights=weights)))
     for name in names:
         pooled[name]["rel_mae"] = pooled[name]["mae"] / pooled["persistence"]["mae"]
     pooled["points"] = int(weights.sum())
     return pooled
+
+
+def pooled_mean(values: list[float | None], weights: np.ndarray) -> float | None:
+    """The points-weighted mean of the folds' values; None if a fold has none (MASE undefined there)."""
+    return None if any(value is None for value in values) else float(np.average(values, weights=weights))
 
 
 def common_methods(fold_metrics: list[dict]) -> list[str]:
@@ -95,6 +100,9 @@ def pool(
     names = common_methods(fold_metrics)
     first = fold_metrics[0]
     metrics: dict = {key: first[key] for key in ("mase_scale", "season", "horizon")}
+    undefined = [fold["mase_undefined"] for fold in fold_metrics if "mase_undefined" in fold]
+    if undefined:
+        metrics["mase_undefined"] = undefined[0]
     for block in ("valid", "test"):
         metrics[block] = pooled_block([fold[block] for fold in fold_metrics], names)
     # one fold: its own choice, made on unrounded scores (metrics.json keeps 6 significant digits)

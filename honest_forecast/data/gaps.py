@@ -7,13 +7,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from honest_forecast.data.lines import PhysicalLines, line_numbers, time_text
 from honest_forecast.data.spacing import Spacing, step_grid
-from honest_forecast.data.text import line_numbers
 from honest_forecast.errors import DataError
 
 
 def regularize(
-    path: Path, stamps: np.ndarray, values: np.ndarray, spacing: Spacing, time_column: str
+    path: Path, stamps: np.ndarray, values: np.ndarray, spacing: Spacing, time_column: str, lines: PhysicalLines | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Insert missing steps as NaN rows on the spacing's grid; refuse rows off it.
 
@@ -26,7 +26,7 @@ def regularize(
     off_grid = np.flatnonzero(grid[positions] != stamps)
     if off_grid.size:
         raise DataError(
-            f"{path}: column '{time_column}' is not on a regular {spacing.alias} grid at {line_numbers(off_grid)}; "
+            f"{path}: column '{time_column}' is not on a regular {spacing.alias} grid at {line_numbers(off_grid, lines)}; "
             "resample the file or set param 'freq' to the data's frequency ('none' treats rows as steps)"
         )
     if spacing.rows_are_steps:
@@ -34,11 +34,6 @@ def regularize(
     full = np.full((len(grid), values.shape[1]), np.nan)
     full[positions] = values
     return grid, full
-
-
-def time_text(stamps: np.ndarray, row: int) -> str:
-    """A row's time as people read it: ISO-8601, or the number itself for an integer index."""
-    return pd.Timestamp(stamps[row]).isoformat() if stamps.dtype.kind == "M" else str(stamps[row])
 
 
 def _longest_gaps(missing: np.ndarray) -> tuple[int, int]:

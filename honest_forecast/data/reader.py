@@ -6,20 +6,29 @@ from __future__ import annotations
 
 import codecs
 import csv
-import gzip
 import io
 import zlib
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
 
-from honest_forecast.data.text import codec_for, csv_options, header_fields, read_table, refuse_non_text
+from honest_forecast.data.lines import PhysicalLines, open_binary, open_text
+from honest_forecast.data.text import (
+    codec_for,
+    column_key,
+    csv_options,
+    header_fields,
+    read_table,
+    refuse_non_text,
+    wanted_columns,
+)
 from honest_forecast.data.values import check_times, parse_numbers, parse_timestamps
+from honest_forecast.errors import DataError
 from honest_forecast.params import Params
 
-Columns = tuple[np.ndarray, np.ndarray | None, np.ndarray]  # timestamps, zone offsets (or None), values (target first)
+# timestamps, zone offsets (or None), values (target first), how the times were read (see parse_timestamps)
+Columns = tuple[np.ndarray, np.ndarray | None, np.ndarray, str]
 
 PIECE_ROWS = 1 << 18  # rows pandas holds as Python strings at a time
 
@@ -28,30 +37,49 @@ BLOCK_CHARS = 1 << 24  # characters of text scanned at a time
 PLAIN_SEPARATORS = ",;\t|"
 
 
-def read_whole(path: Path, params: Params) -> Columns:
+def read_whole(path: Path, params: Params, lines: PhysicalLines | None = None) -> Columns:
     """The file read whole by pandas' python engine: memory-hungry on a long file, but it words every error."""
-    table = read_table(path, params)
-    stamps, offsets, _ = parse_timestamps(path, table[params.time_column], params.time_column)
-    check_times(path, stamps, params.time_column)
+    table = read_table(path, params, lines)
+    time = column_key(params.time_column)
+    stamps, offsets, read_as = parse_timestamps(path, table[time], params.time_column, lines)
+    try:
+        check_times(path, stamps, params.time_column, lines)
+    except DataError as err:
+        several = several_series(table, set(wanted_columns(params)), stamps)
+        if several is None:
+            raise
+        column, ids = several
+        shown = ", ".join(map(repr, ids[:3])) + (", ..." if len(ids) > 3 else "")
+        raise DataError(
+            f"{path}: column '{params.time_column}' repeats times because the file holds several series: column "
+            f"'{column}' takes {len(ids)} values ({shown}), each with its own times in order (long format). "
+            f"Forecast one series per run: keep the rows of one {column} in the file"
+        ) from err
     names = [params.target_column, *params.covariates]
-    values = np.column_stack([parse_numbers(path, table[name], name, params.decimal, params.thousands)[0] for name in names])
-    return stamps, offsets, values
+    values = np.column_stack(
+        [parse_numbers(path, table[column_key(name)], name, params.decimal, params.thousands, lines)[0] for name in names]
+    )
+    return stamps, offsets, values, read_as
+
+
+def several_series(table: pd.DataFrame, used: set[str], stamps: np.ndarray) -> tuple[str, list[str]] | None:
+    """A column not read whose values split the rows into series each with distinct times in order, if there is one."""
+    for column in table.columns:
+        if column in used:
+            continue
+        ids = table[column].str.strip().to_numpy()
+        distinct = list(dict.fromkeys(ids))
+        if not 2 <= len(distinct) <= len(ids) // 2:
+            continue
+        order = np.argsort(ids, kind="stable")  # each id's rows in file order
+        same = ids[order][1:] == ids[order][:-1]
+        if np.all(np.diff(stamps[order])[same] > np.zeros((), np.diff(stamps).dtype)):
+            return column, distinct
+    return None
 
 
 class _Unsure(Exception):
     """Input that only read_whole is sure to read, or to word the error of, as it always has."""
-
-
-def _binary(path: Path) -> BinaryIO:
-    """The file as a stream of bytes, gzip undone as it is read."""
-    with path.open("rb") as probe:
-        gzipped = probe.read(2) == b"\x1f\x8b"
-    return gzip.open(path) if gzipped else path.open("rb")
-
-
-def _text(path: Path, codec: str) -> io.TextIOWrapper:
-    """The file's text, decoded as it is read; lines end at '\\n' only, as in read_table's StringIO."""
-    return io.TextIOWrapper(_binary(path), encoding=codec, newline="\n")
 
 
 def _scan(text: io.TextIOWrapper, sep: str) -> tuple[bool, int]:
@@ -69,35 +97,35 @@ def _scan(text: io.TextIOWrapper, sep: str) -> tuple[bool, int]:
     return plain, separators
 
 
-def _pieces(path: Path, params: Params) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+def _pieces(path: Path, params: Params) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray], str]:
     """Timestamps, zone offsets and values of each piece of PIECE_ROWS rows, each read as read_whole reads the whole.
 
     Every value goes through the same parse functions; _Unsure wherever the pieces might differ from the whole.
     """
-    codec, sep, time = codec_for(params.encoding), params.csv_sep, params.time_column
-    names = [params.target_column, *params.covariates]
+    codec, sep = codec_for(params.encoding), params.csv_sep
+    time, *names = wanted_columns(params)
     stamps, offsets, values, read_as, columns = [], [], [], set(), []  # read_as: how each piece's columns were read
     try:
         codecs.lookup(codec)  # before any file is opened
-        with _binary(path) as binary:
+        with open_binary(path) as binary:
             refuse_non_text(path, binary.read(4096))
-        with _text(path, codec) as text:
+        with open_text(path, codec) as text:
             plain, separators = _scan(text, sep)
-        with _text(path, codec) as text:
+        with open_text(path, codec) as text:
             header = header_fields(text, sep)
         if len(set(header)) < len(header):
             raise _Unsure
         engine = "c" if plain else "python"
-        with _text(path, codec) as text, pd.read_csv(text, engine=engine, chunksize=PIECE_ROWS, **csv_options(sep)) as reader:
+        with open_text(path, codec) as text, pd.read_csv(text, engine=engine, chunksize=PIECE_ROWS, **csv_options(sep)) as reader:
             for piece in reader:
-                piece.columns = columns = [str(column).strip() for column in piece.columns]
+                piece.columns = columns = [column_key(column) for column in piece.columns]
                 # a row with fewer fields than the header (NaN from the python engine) or more (an index), a column not found
                 ragged = piece.isna().any(axis=None) or not isinstance(piece.index, pd.RangeIndex)
                 if ragged or not {time, *names} <= set(columns):
                     raise _Unsure
                 if plain and max(piece[column].str.len().max() for column in columns) > csv.field_size_limit():
                     raise _Unsure  # a field csv.reader refuses
-                piece_stamps, piece_offsets, time_read_as = parse_timestamps(path, piece[time], time)
+                piece_stamps, piece_offsets, time_read_as = parse_timestamps(path, piece[time], params.time_column)
                 numbers = [parse_numbers(path, piece[name], name, params.decimal, params.thousands) for name in names]
                 read_as.add((time_read_as, *(column_read_as for _, column_read_as in numbers)))
                 stamps.append(piece_stamps)
@@ -113,7 +141,7 @@ def _pieces(path: Path, params: Params) -> tuple[list[np.ndarray], list[np.ndarr
     # The C parser fills a row with fewer fields with '' rather than NaN: each row must hold its share of separators.
     if plain and (len(columns) < 2 or separators != (rows + 1) * (len(columns) - 1)):
         raise _Unsure
-    return stamps, offsets, values
+    return stamps, offsets, values, next(iter(read_as))[0]
 
 
 def _alike(read_as: set[tuple[str, ...]]) -> bool:
@@ -122,18 +150,20 @@ def _alike(read_as: set[tuple[str, ...]]) -> bool:
     return len(set(times)) == 1 and not any({"decimals", "integers, -0"} <= set(column) for column in columns)
 
 
-def read_in_pieces(path: Path, params: Params) -> Columns | None:
+def read_in_pieces(path: Path, params: Params, lines: PhysicalLines | None = None) -> Columns | None:
     """The file read a piece at a time, by pandas' C parser where it splits the text as the python engine does.
 
     The same arrays as read_whole, in bounded memory and linear time; None for read_whole to read the
     file, as it must for every input that it would refuse and for the few the pieces cannot vouch for.
     """
     try:
-        stamps, offsets, values = _pieces(path, params)
+        stamps, offsets, values, read_as = _pieces(path, params)
     except _Unsure:
         return None
     stamps = np.concatenate(stamps)
+    try:
+        check_times(path, stamps, params.time_column, lines)
+    except DataError:
+        return None  # read_whole words it, and sees whether the file holds several series
     offsets = np.concatenate(offsets) if offsets else None
-    values = np.concatenate(values)
-    check_times(path, stamps, params.time_column)
-    return stamps, offsets, values
+    return stamps, offsets, np.concatenate(values), read_as

@@ -8,9 +8,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from honest_forecast.data.gaps import fill_missing, regularize, time_text
+from honest_forecast.data.gaps import fill_missing, regularize
+from honest_forecast.data.lines import PhysicalLines, time_text
 from honest_forecast.data.reader import read_in_pieces, read_whole
 from honest_forecast.data.spacing import ROW_NOTES, Spacing, resolve_season, spacing_for
+from honest_forecast.data.text import codec_for
+from honest_forecast.data.values import TIME_NOTES
 from honest_forecast.errors import DataError
 from honest_forecast.io import load_arrays, save_arrays
 from honest_forecast.names import BLOCKS
@@ -115,18 +118,21 @@ class Ingested:
     freq_source: str  # 'inferred' or 'param'
     filled: int = 0  # values filled by the missing-value policy
     missing: int = 0  # values left missing (policy 'skip'): windows that would need them are not cut
+    time_note: str = ""  # how the time column was read, where it was not written as times (Unix seconds, YYYYMMDD)
 
 
 def load_series(params: Params) -> Ingested:
     """Everything ingest checks, as one pure function of the params and the file."""
     path = Path(params.data_path)
-    columns = read_in_pieces(path, params)
-    stamps, offsets, values = read_whole(path, params) if columns is None else columns
+    lines = PhysicalLines(path, codec_for(params.encoding), params.csv_sep)
+    columns = read_in_pieces(path, params, lines)
+    stamps, offsets, values, read_as = read_whole(path, params, lines) if columns is None else columns
     names = [params.target_column, *params.covariates]
-    spacing, freq_source = spacing_for(path, stamps, params.freq, params.time_column)
+    refuse_empty_columns(path, values, names)
+    spacing, freq_source = spacing_for(path, stamps, params.freq, params.time_column, lines)
     if offsets is not None:  # carried through regularize as a column; an inserted row keeps the offset before it
         values = np.column_stack([values, offsets])
-    stamps, values = regularize(path, stamps, values, spacing, params.time_column)
+    stamps, values = regularize(path, stamps, values, spacing, params.time_column, lines)
     wall_times = None
     if offsets is not None:
         offsets, values = pd.Series(values[:, -1]).ffill().to_numpy(), values[:, :-1]
@@ -156,7 +162,17 @@ def load_series(params: Params) -> Ingested:
         filled_target=filled_target,
         wall_times=wall_times,
     )
-    return Ingested(series, spacing, freq_source, filled=filled, missing=int(np.isnan(values).sum()))
+    time_note = f"column '{params.time_column}' {TIME_NOTES[read_as]}" if read_as in TIME_NOTES else ""
+    return Ingested(series, spacing, freq_source, filled=filled, missing=int(np.isnan(values).sum()), time_note=time_note)
+
+
+def refuse_empty_columns(path: Path, values: np.ndarray, names: list[str]) -> None:
+    """A column with no value at all is a column of the wrong name or an empty export, never a series or an input."""
+    empty = [name for name, column in zip(names, values.T, strict=True) if np.isnan(column).all()]
+    if empty:
+        role = "the target" if empty[0] == names[0] else "a covariate"
+        fix = "check param 'target_column'" if role == "the target" else "leave it out of param 'covariates'"
+        raise DataError(f"{path}: column '{empty[0]}' ({role}) has no value at all, every row is missing; {fix}")
 
 
 def filled_per_block(filled_target: np.ndarray, bounds: tuple[int, int]) -> dict[str, int]:
@@ -186,4 +202,6 @@ def ingest_summary(ingested: Ingested, source: str, missing_policy: str, bounds:
     }
     if spacing.rows_are_steps:
         summary["note"] = ROW_NOTES[spacing.kind]
+    if ingested.time_note:
+        summary["time_note"] = ingested.time_note
     return summary

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
+from honest_forecast.data.lines import PhysicalLines, line_numbers, time_text
 from honest_forecast.errors import DataError, ParamError
 
 DAY = pd.Timedelta(days=1)
@@ -71,6 +72,7 @@ class Spacing:
 
 
 UNCHECKED = Spacing("none", "none", "row (freq: none)")
+SPAN_FACTOR = 2  # more steps than this many times the rows: more would be missing than the file has rows
 
 
 def _fixed(step: pd.Timedelta) -> Spacing:
@@ -143,16 +145,51 @@ def step_grid(stamps: np.ndarray, spacing: Spacing) -> np.ndarray:
     return _date_grid(stamps, spacing.offset)
 
 
-def spacing_for(path: Path, stamps: np.ndarray, freq: str, column: str) -> tuple[Spacing, str]:
+def steps_spanned(stamps: np.ndarray, spacing: Spacing) -> int:
+    """How many steps of ``spacing`` run from the first row to the last, counted without building them."""
+    if spacing.kind == "integer":
+        return int((stamps[-1] - stamps[0]) // spacing.step) + 1
+    if isinstance(spacing.offset, pd.offsets.Tick):
+        return int((pd.Timestamp(stamps[-1]) - pd.Timestamp(stamps[0])) // pd.Timedelta(spacing.offset)) + 1
+    return len(_date_grid(stamps, spacing.offset))  # months, weeks, trading days: a few per year at most
+
+
+def check_span(path: Path, stamps: np.ndarray, spacing: Spacing, column: str, lines: PhysicalLines | None = None) -> None:
+    """Refuse a series whose first and last rows lie so far apart that most of its steps would be missing.
+
+    One mistyped year (2041 for 2014) makes a year of half-hours into decades of them, nearly all
+    missing; the largest jump between two rows is where the outlying timestamp is.
+    """
+    steps, rows = steps_spanned(stamps, spacing), len(stamps)
+    if steps <= SPAN_FACTOR * rows:
+        return
+    jumps = np.diff(stamps)
+    at = int(np.argmax(jumps))
+    gap = steps_spanned(stamps[at : at + 2], spacing) - 2
+    before, after = (line_numbers(np.array([row]), lines) for row in (at, at + 1))
+    raise DataError(
+        f"{path}: column '{column}' runs from {time_text(stamps, 0)} to {time_text(stamps, -1)}, {steps:,} steps of "
+        f"{spacing.text}, but the file has "
+        f"{rows:,} rows: {steps - rows:,} steps would be missing. The largest jump, {gap:,} missing steps, is between "
+        f"{before} ({time_text(stamps, at)}) and {after} ({time_text(stamps, at + 1)}): a mistyped date? "
+        "Fix it, or keep the rows on one side of the gap"
+    )
+
+
+def spacing_for(
+    path: Path, stamps: np.ndarray, freq: str, column: str, lines: PhysicalLines | None = None
+) -> tuple[Spacing, str]:
     """The spacing to check the rows on, and its source: inferred, or param 'freq' when the data agrees.
 
     A 'freq' that disagrees is refused here, before any missing value is counted or filled:
-    hourly data read as half-hourly would otherwise have half its rows invented.
+    hourly data read as half-hourly would otherwise have half its rows invented. So is a span far
+    longer than the rows imply, before a grid of it is built.
     """
     freq = freq.strip()
     if freq.lower() == "none":
         return UNCHECKED, "param"
     inferred = infer_spacing(stamps)
+    check_span(path, stamps, inferred, column, lines)
     if freq.lower() == "auto":
         return inferred, "inferred"
     try:

@@ -1,12 +1,14 @@
 """A file as text: gzip undone, non-text files named, the encoding and the CSV dialect, the header, the whole table.
 
-Every problem names the file, the column and the CSV lines (line 1 is the header)."""
+Every problem names the file, the column and the line of the file it is on."""
 
 from __future__ import annotations
 
 import csv
 import gzip
 import io
+import unicodedata
+import warnings
 import zlib
 from collections.abc import Iterator
 from itertools import chain
@@ -15,18 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from honest_forecast.data.lines import PhysicalLines, Records, line_numbers, scan_records
 from honest_forecast.errors import DataError
 from honest_forecast.params import Params
-
-SHOWN_ROWS = 5
-
-
-def line_numbers(positions: np.ndarray) -> str:
-    """CSV line numbers for 0-based data rows (header is line 1)."""
-    shown = ", ".join(str(int(p) + 2) for p in positions[:SHOWN_ROWS])
-    more = f" and {len(positions) - SHOWN_ROWS} more" if len(positions) > SHOWN_ROWS else ""
-    return f"line{'s' if len(positions) > 1 else ''} {shown}{more}"
-
 
 # Leading bytes of files that are not text, and what to tell the person who named one.
 MAGIC = (
@@ -79,25 +72,89 @@ def header_fields(lines: Iterator[str], sep: str) -> list[str]:
     if len(sep) != 1:
         return []
     first = next(lines, "").lstrip("\ufeff")
-    return [field.strip() for field in next(csv.reader(chain([first], lines), delimiter=sep, skipinitialspace=True), [])]
+    return [column_key(field) for field in next(csv.reader(chain([first], lines), delimiter=sep, skipinitialspace=True), [])]
 
 
-def read_table(path: Path, params: Params) -> pd.DataFrame:
-    """Read the CSV as text, so that every value can be checked and reported by line."""
-    raw = file_bytes(path)
-    if not raw.strip():
-        raise DataError(f"{path}: the file is empty")
+def column_key(name: str) -> str:
+    """A column name as it is matched: stripped, in Unicode's composed form (an exported 'é' may be 'e' + accent)."""
+    return unicodedata.normalize("NFC", str(name).strip())
+
+
+def wanted_columns(params: Params) -> list[str]:
+    return [column_key(name) for name in (params.time_column, params.target_column, *params.covariates)]
+
+
+def decode(path: Path, raw: bytes, encoding: str) -> str:
     try:
-        text = raw.decode(codec_for(params.encoding))
+        text = raw.decode(codec_for(encoding))
     except UnicodeDecodeError as err:
         raise DataError(
-            f"{path}: not readable as {params.encoding} (byte {err.start}); "
+            f"{path}: not readable as {encoding} (byte {err.start}); "
             "set param 'encoding' to the file's encoding, e.g. latin-1 or utf-16"
         ) from err
     except LookupError as err:
-        raise DataError(f"param 'encoding': unknown encoding '{params.encoding}'") from err
+        raise DataError(f"param 'encoding': unknown encoding '{encoding}'") from err
+    if not text.lstrip("\ufeff").strip():
+        raise DataError(f"{path}: the file is empty (nothing but a byte-order mark or blank space)")
+    return text
+
+
+def check_records(path: Path, records: Records, params: Params) -> bool:
+    """Refuse records that do not fit the header, each with its line; True if every row ends with one empty field.
+
+    A header below a title or comment lines, and rows with more fields than the header, are told as
+    such: pandas would read the first as a separator problem and the second as a shifted column.
+    """
+    wanted = wanted_columns(params)
+    header = [column_key(name) for name in records.header]
+    if not set(wanted) <= set(header):
+        for number, record in enumerate(records.first[1:], start=1):
+            if set(wanted) <= {column_key(field) for field in record}:
+                line = int(records.lines[number])
+                above = f"line 1 ({records.first[0][0][:40]!r}...)" if line == 2 else f"lines 1 to {line - 1}"
+                raise DataError(f"{path}: the header is on line {line}, not line 1; remove {above} above it (title, comments)")
+    width = len(records.header)
+    extra = np.flatnonzero(records.fields[1:] > width)
+    trailing = bool(extra.size) and extra.size == len(records.fields) - 1
+    trailing = trailing and bool(np.all(records.fields[1:] == width + 1)) and bool(records.last_empty[1:].all())
+    if extra.size and not trailing:
+        rows = line_numbers(extra, lambda rows: records.lines[1:][rows])
+        raise DataError(
+            f"{path}: {rows} ha{'ve' if extra.size > 1 else 's'} more fields than the header's {width}; "
+            f"a separator ({params.csv_sep!r}) inside a value needs quotes, or param 'csv_sep' is not the file's separator"
+        )
+    short = np.flatnonzero(records.fields[1:] < width)
+    if short.size:
+        rows = line_numbers(short, lambda rows: records.lines[1:][rows])
+        raise DataError(f"{path}: {rows} ha{'ve' if short.size > 1 else 's'} fewer fields than the header")
+    return trailing
+
+
+def read_table(path: Path, params: Params, lines: PhysicalLines | None = None) -> pd.DataFrame:
+    """Read the CSV as text, so that every value can be checked and reported by the line it is on.
+
+    Every data row ending in one empty field (a separator at the end of each line, as some exports
+    write) is read without it; anything else that does not fit the header is refused.
+    """
+    raw = file_bytes(path)
+    if not raw.strip():
+        raise DataError(f"{path}: the file is empty")
+    text = decode(path, raw, params.encoding)
+    trailing = False
+    if len(params.csv_sep) == 1:
+        try:
+            records = scan_records(io.StringIO(text), params.csv_sep)
+        except csv.Error as err:
+            raise DataError(f"{path}: cannot be parsed as CSV with separator {params.csv_sep!r}: {err}") from err
+        if lines is not None:
+            lines.know(records)
+        trailing = check_records(path, records, params)
     try:
-        table = pd.read_csv(io.StringIO(text), engine="python", **csv_options(params.csv_sep))
+        with warnings.catch_warnings():  # pandas warns that index_col=False drops the trailing empty fields: that is the point
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            table = pd.read_csv(
+                io.StringIO(text), engine="python", **csv_options(params.csv_sep), **({"index_col": False} if trailing else {})
+            )
     except (pd.errors.ParserError, csv.Error) as err:
         raise DataError(f"{path}: cannot be parsed as CSV with separator {params.csv_sep!r}: {err}") from err
     header = header_fields(io.StringIO(text), params.csv_sep)
@@ -106,10 +163,10 @@ def read_table(path: Path, params: Params) -> pd.DataFrame:
         raise DataError(f"{path}: the header names column{'s' if len(twice) > 1 else ''} {', '.join(map(repr, twice))} twice")
     short = np.flatnonzero(table.isna().any(axis=1).to_numpy())  # with keep_default_na off, NaN means a field was missing
     if short.size:
-        raise DataError(f"{path}: {line_numbers(short)} ha{'ve' if short.size > 1 else 's'} fewer fields than the header")
-    table.columns = [str(column).strip() for column in table.columns]
-    for column in (params.time_column, params.target_column, *params.covariates):
-        if column not in table.columns:
+        raise DataError(f"{path}: {line_numbers(short, lines)} ha{'ve' if short.size > 1 else 's'} fewer fields than the header")
+    table.columns = [column_key(column) for column in table.columns]
+    for column, key in zip((params.time_column, params.target_column, *params.covariates), wanted_columns(params), strict=True):
+        if key not in table.columns:
             found = ", ".join(repr(c) for c in table.columns)
             hint = ""
             if len(table.columns) == 1 and ";" in table.columns[0] and params.csv_sep != ";":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from scipy import stats
 
@@ -30,6 +32,16 @@ def check_valid_below_train(evidence: Evidence) -> Check:
             if suggestion
             else "than the train block (the split is chronological and leak-free)."
         )
+    details = {
+        "logged_train_loss": logged_train,
+        "logged_valid_loss": logged_valid,
+        "train_mse_inference": evidence.train_mse_inference,
+        "valid_mse_inference": evidence.valid_mse_inference,
+    }
+    scored, windows = evidence.train_windows_scored
+    if scored < windows:
+        explanation += f" (The train MSE is that of a seeded sample of {scored:,} of the {windows:,} training windows.)"
+        details["train_windows_scored"] = [scored, windows]
     return Check(
         "valid_below_train",
         ratio,
@@ -37,20 +49,49 @@ def check_valid_below_train(evidence: Evidence) -> Check:
         verdict,
         explanation,
         suggestion,
-        {
-            "logged_train_loss": logged_train,
-            "logged_valid_loss": logged_valid,
-            "train_mse_inference": evidence.train_mse_inference,
-            "valid_mse_inference": evidence.valid_mse_inference,
-        },
+        details,
         ABOUT_DATA,
     )
+
+
+KS_EXACT_N = 10_000  # SciPy's ks_2samp computes the exact p-value up to this many values in each sample (method 'auto')
+KS_CHUNK = 1 << 20  # values of the pooled sample whose two ECDFs are compared at once
+
+
+class KsResult(NamedTuple):
+    statistic: float
+    pvalue: float
+
+
+def ks_two_sample(first: np.ndarray, second: np.ndarray) -> KsResult:
+    """SciPy's two-sided ks_2samp (method 'auto'), its statistic and p-value bit for bit, in bounded memory.
+
+    SciPy holds four arrays as long as both samples together; on a long series (7M train targets)
+    that is the evaluate stage's peak. The large-sample branch is redone here a chunk of the pooled
+    sample at a time, with the same arithmetic per value; small samples go to SciPy as they are.
+    """
+    if max(len(first), len(second)) <= KS_EXACT_N:
+        exact = stats.ks_2samp(first, second)
+        return KsResult(float(exact.statistic), float(exact.pvalue))
+    first, second = np.sort(first), np.sort(second)
+    low, high = np.inf, -np.inf
+    for sample in (first, second):
+        for at in range(0, len(sample), KS_CHUNK):
+            values = sample[at : at + KS_CHUNK]
+            differences = np.searchsorted(first, values, side="right") / len(first)
+            differences -= np.searchsorted(second, values, side="right") / len(second)
+            low, high = min(low, float(differences.min())), max(high, float(differences.max()))
+    below, above = float(np.clip(-low, 0, 1)), high
+    statistic = below if below > above else above
+    larger, smaller = sorted([float(len(first)), float(len(second))], reverse=True)
+    pvalue = float(np.clip(stats.kstwo.sf(statistic, np.round(larger * smaller / (larger + smaller))), 0, 1))
+    return KsResult(statistic, pvalue)
 
 
 def check_out_of_range(evidence: Evidence) -> Check:
     low, high = float(np.min(evidence.train_targets)), float(np.max(evidence.train_targets))
     outside = float(np.mean((evidence.actual < low) | (evidence.actual > high)))
-    shift = stats.ks_2samp(evidence.train_targets, evidence.actual)
+    shift = ks_two_sample(evidence.train_targets, evidence.actual)
     # A network that forecasts changes (target delta) can follow a level it never saw; one forecasting levels cannot.
     levels = evidence.params.target == "level"
     verdict = grade(outside > 0.1 and levels, outside > 0.01)

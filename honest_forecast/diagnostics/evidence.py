@@ -75,6 +75,7 @@ class Evidence:
     valid_persistence_rmse: float | None = None  # persistence's RMSE on the valid block, where the logged loss was measured
     interval_coverage: dict[str, float] = field(default_factory=dict)  # the network's test coverage per level ("95": 0.94)
     every_lead: tuple[np.ndarray, dict[str, np.ndarray]] | None = None  # with horizon > 1: actuals and forecasts, all leads
+    train_windows_scored: tuple[int, int] = (0, 0)  # (scored, all): the inference-mode train figures' windows
 
     def judged(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """What comparisons between methods judge: every lead time (``actual``/``forecasts`` hold lead 1 only)."""

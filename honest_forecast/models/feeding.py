@@ -31,6 +31,10 @@ class WindowBatches(keras.utils.PyDataset):
     def __getitem__(self, index: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
         return self.store.cut(self.starts[index * self.batch_size : (index + 1) * self.batch_size])
 
+    def release(self) -> None:
+        """Let go of the store: Keras keeps the last dataset it was given alive, and with it every row of the series."""
+        self.store, self.starts = None, self.starts[:0]
+
 
 def epoch_order(windows: int, shuffle: bool) -> np.ndarray:
     """Positions of the training windows in the order of one epoch of ``fit(arrays, shuffle=shuffle)``.
@@ -60,3 +64,21 @@ def training_batches(store: WindowStore, shuffle: bool, batch_size: int, steps: 
 def block_batches(store: WindowStore, starts: np.ndarray) -> WindowBatches:
     """Evaluation batches of the windows at ``starts``, in that order."""
     return WindowBatches(store, starts, EVALUATION_BATCH)
+
+
+def evaluate_windows(model: keras.Model, store: WindowStore, starts: np.ndarray) -> dict[str, float]:
+    """Keras's loss and metrics on the windows at ``starts``; afterwards nothing Keras keeps holds the store."""
+    batches = block_batches(store, starts)
+    try:
+        return model.evaluate(batches, verbose=0, return_dict=True)
+    finally:
+        batches.release()
+
+
+def predict_windows(model: keras.Model, store: WindowStore, starts: np.ndarray) -> np.ndarray:
+    """The model's scaled forecasts of the windows at ``starts``; afterwards nothing Keras keeps holds the store."""
+    batches = block_batches(store, starts)
+    try:
+        return model.predict(batches, verbose=0)
+    finally:
+        batches.release()

@@ -134,7 +134,8 @@ def render_report(
         "",
         f"rel_mae = MAE / MAE of persistence on the same points; MASE is scaled by the train block's "
         f"seasonal-naive MAE ({metrics['mase_scale']:.4f} {unit}"
-        f"{'' if metrics['folds']['count'] == 1 else ' in fold 1; each fold uses its own train block'}). "
+        f"{'' if metrics['folds']['count'] == 1 else ' in fold 1; each fold uses its own train block'}"
+        f"{'; MASE is n/a: ' + metrics['mase_undefined'] if 'mase_undefined' in metrics else ''}). "
         f"Keras loss on test, scaled units: {test['model']['keras_loss']:.5f} (data MSE {test['model']['scaled_mse']:.5f}).",
         "",
         "## Error against lead time (test, MAE)",

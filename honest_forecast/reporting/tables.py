@@ -93,12 +93,16 @@ def diagnostics_table(diagnostics: dict) -> str:
 def metrics_table(block_metrics: dict) -> str:
     """Markdown table: one row per method, model first, best value of each column in bold."""
     methods = [m for m in METHODS if m in block_metrics]
-    best = {name: min(block_metrics[m][name] for m in methods) for name in METRIC_NAMES}
+    scored = {name: [block_metrics[m][name] for m in methods if block_metrics[m][name] is not None] for name in METRIC_NAMES}
+    best = {name: min(values) if values else None for name, values in scored.items()}
     lines = ["| method | MAE | RMSE | sMAPE % | MASE | rel_mae |", "|---|---|---|---|---|---|"]
     for method in methods:
         cells = []
         for name in METRIC_NAMES:
             value = block_metrics[method][name]
+            if value is None:  # MASE where the train block gives it no scale
+                cells.append("n/a")
+                continue
             text = f"{value:.4f}" if name != "smape" else f"{value:.3f}"
             cells.append(f"**{text}**" if value == best[name] else text)
         lines.append(f"| {method} | " + " | ".join(cells) + " |")

@@ -34,9 +34,19 @@ def seasonal_naive_scale(insample: np.ndarray, season: int) -> float:
     return mae(insample[season:][known], insample[:-season][known])
 
 
-def mase(actual: np.ndarray, forecast: np.ndarray, scale: float) -> float:
-    """Mean absolute scaled error; ``scale`` comes from :func:`seasonal_naive_scale` on the train block."""
-    return mae(actual, forecast) / scale
+def mase(actual: np.ndarray, forecast: np.ndarray, scale: float) -> float | None:
+    """Mean absolute scaled error; ``scale`` comes from :func:`seasonal_naive_scale` on the train block.
+
+    None (JSON null) where the scale is 0: a train block that repeats itself exactly every season
+    gives the seasonal naive no error to scale by, and MASE is undefined (see :data:`MASE_UNDEFINED`).
+    """
+    return mae(actual, forecast) / scale if scale > 0 else None
+
+
+MASE_UNDEFINED = (
+    "the train block repeats itself exactly every {season} steps, so the seasonal naive makes no error on it "
+    "and MASE, scaled by that error, is undefined (null)"
+)
 
 
 def rel_mae(actual: np.ndarray, forecast: np.ndarray, reference: np.ndarray) -> float:
@@ -44,7 +54,7 @@ def rel_mae(actual: np.ndarray, forecast: np.ndarray, reference: np.ndarray) -> 
     return mae(actual, forecast) / mae(actual, reference)
 
 
-def all_metrics(actual: np.ndarray, forecast: np.ndarray, reference: np.ndarray, scale: float) -> dict[str, float]:
+def all_metrics(actual: np.ndarray, forecast: np.ndarray, reference: np.ndarray, scale: float) -> dict[str, float | None]:
     """The metrics reported for every method, in the registry's order; ``reference`` is persistence on the same points."""
     scores = {
         "mae": mae(actual, forecast),

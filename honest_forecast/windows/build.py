@@ -50,6 +50,12 @@ def check_blocks(target: np.ndarray, bounds: tuple[int, int], name: str) -> None
     rel_mae divides by persistence's error; on a flat block it would be a division by zero.
     """
     train_end, valid_end = bounds
+    for block, lo, hi in (("train", 0, train_end), ("valid", train_end, valid_end), ("test", valid_end, len(target))):
+        if not np.isfinite(target[lo:hi]).any():
+            raise DataError(
+                f"column '{name}' has no known value in the {block} block (rows {lo} to {hi - 1}): every target there is "
+                "missing, so nothing can be fit or scored; trim the file to rows with values, or change the '*_frac' params"
+            )
     for block, values in (("valid", target[train_end - 1 : valid_end]), ("test", target[valid_end - 1 :])):
         known = values[np.isfinite(values)]
         if known.size and known.min() == known.max():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import json
 from pathlib import Path
 
 import numpy as np
@@ -104,7 +105,7 @@ CASES = {
         {"learning_rate": 0.01},
         "params.yaml: unknown param 'learning_rate'; did you mean 'lr'?",
     ),
-    "param read as text": (csv_text(GOOD_ROWS), {"lr": "1e-4"}, "YAML reads '1e-4' as a string"),
+    "param read as text": (csv_text(GOOD_ROWS), {"lr": "fast"}, "param 'lr' must be a number, got 'fast'"),
     "target column named twice": (
         csv_text(GOOD_ROWS, "timestamp,demand_gw,demand_gw"),
         {},
@@ -146,6 +147,88 @@ CASES = {
         csv_text([GOOD_ROWS[0].replace(":00,", ":00+10:00,", 1), *GOOD_ROWS[1:]]),
         {},
         "mixes timestamps with a zone offset (first at line 2) and without one (first at line 3)",
+    ),
+    # issue 19: inputs that turned into wrong data, or into a wrong explanation
+    "a mistyped year in the last row": (
+        csv_text([*GOOD_ROWS[:-1], GOOD_ROWS[-1].replace("2014", "2041", 1)]),
+        {},
+        "between line 12 (2014-01-01T05:00:00) and line 13 (2041-01-01T05:30:00): a mistyped date?",
+    ),
+    "a year before 1677 with freq none": (
+        csv_text([f"{1659 + i}-01-01,{4 + i % 3},15" for i in range(12)]),
+        {"freq": "none"},
+        "has times outside 1677-09-22 to 2262-04-10, the range a timestamp can be stored in, at lines 2, 3, 4, 5, 6 and 7 more",
+    ),
+    "a year after 2262": (
+        csv_text([*GOOD_ROWS[:-1], GOOD_ROWS[-1].replace("2014", "2314", 1)]),
+        {},
+        "has times outside 1677-09-22 to 2262-04-10, the range a timestamp can be stored in, at line 13 ('2314-01-01T05:30:00')",
+    ),
+    "a separator of nothing": (csv_text(GOOD_ROWS), {"csv_sep": ""}, "param 'csv_sep' is empty"),
+    "comment lines above the header": (
+        "# exported by SCADA 4.2\n# units: GW\n" + csv_text(GOOD_ROWS),
+        {},
+        "the header is on line 3, not line 1; remove lines 1 to 2 above it",
+    ),
+    "a title line above the header": ("Demand export\n" + csv_text(GOOD_ROWS), {}, "the header is on line 2, not line 1"),
+    "local times repeated when daylight saving ends": (
+        csv_text(
+            [
+                f"2014-04-06T{h:02d}:{m:02d}:00,{4 + 0.01 * i:.2f},15"
+                for i, (h, m) in enumerate([(1, 0), (1, 30), (2, 0), (2, 30), (2, 0), (2, 30), (3, 0), (3, 30)])
+            ]
+        ),
+        {},
+        "goes back from 2014-04-06T02:30 to 02:00 at line 6: local clock times that repeat when daylight saving ends",
+    ),
+    "an hour written twice in hourly local times": (
+        csv_text([f"2014-04-06T{h:02d}:00:00,{4 + 0.1 * i:.1f},15" for i, h in enumerate([0, 1, 2, 2, 3, 4, 5])]),
+        {},
+        "goes back from 2014-04-06T02:00 to 02:00 at line 5: local clock times that repeat",
+    ),
+    "several series in long format": (
+        csv_text(
+            [f"{row.split(',')[0]},{sid},{4 + k + 0.1 * i:.1f}" for i, row in enumerate(GOOD_ROWS) for k, sid in enumerate("AB")],
+            "timestamp,store,demand_gw",
+        ),
+        {"covariates": []},
+        "because the file holds several series: column 'store' takes 2 values ('A', 'B'), each with its own times in order",
+    ),
+    "a bad value after blank lines": (
+        csv_text(GOOD_ROWS[:4]) + "\n\n" + "\n".join([*GOOD_ROWS[4:7], "2014-01-01T03:30:00,abc,15", *GOOD_ROWS[8:]]) + "\n",
+        {},
+        "column 'demand_gw' has non-numeric values at line 11: 'abc'",
+    ),
+    "a row off the grid after blank lines": (
+        csv_text(GOOD_ROWS[:4]) + "\n\n" + "\n".join([*GOOD_ROWS[4:7], "2014-01-01T03:40:00,4.0,15", *GOOD_ROWS[8:]]) + "\n",
+        {},
+        "is not on a regular 30min grid at line 11",
+    ),
+    "a bad value after a quoted line break": (
+        csv_text([*GOOD_ROWS[:2], '2014-01-01T01:00:00,4.1,"15\n(estimated)"', *GOOD_ROWS[3:6], "2014-01-01T03:00:00,abc,15"])
+        + "\n",
+        {"covariates": []},
+        "column 'demand_gw' has non-numeric values at line 9: 'abc'",
+    ),
+    "a byte-order mark and nothing else": (
+        b"\xef\xbb\xbf\r\n",
+        {},
+        "input.csv: the file is empty (nothing but a byte-order mark",
+    ),
+    "a covariate with no value at all": (
+        csv_text([row.rsplit(",", 1)[0] + "," for row in GOOD_ROWS]),
+        {"covariates": ["temperature_c"]},
+        "column 'temperature_c' (a covariate) has no value at all, every row is missing",
+    ),
+    "a target with no value at all": (
+        csv_text([f"{row.split(',')[0]},,15" for row in GOOD_ROWS]),
+        {},
+        "column 'demand_gw' (the target) has no value at all",
+    ),
+    "a file name with control characters": (
+        None,
+        {"data_path": "in\x1b[31mput\r.csv"},
+        "error: in\\x1b[31mput\\r.csv: file not found",
     ),
 }
 
@@ -198,6 +281,16 @@ MORE_CASES = {
         (csv_text(_rows(WAVE)), {"covariates": [], "window": 24, "season": 336}),
         "windows",
         "param 'season' is 336 but the train block has 280 rows",
+    ),
+    "max_gap written as a time of day": (
+        csv_text(GOOD_ROWS),
+        b"data_path: input.csv\nmissing: interpolate\nmax_gap: 2:00\n",
+        "param 'max_gap' must be a whole number, got '2:00' (DVC reads 2:00 as text",
+    ),
+    "a test block whose targets are all missing": (
+        (csv_text(_rows(np.where(np.arange(400) >= 340, np.nan, WAVE))), {"covariates": [], "window": 24}),
+        "windows",
+        "column 'demand_gw' has no known value in the test block (rows 340 to 399): every target there is missing",
     ),
     "a valid block with no complete window": (
         (csv_text(_rows(np.where(np.arange(400) % 20 == 0, np.nan, WAVE))), {"covariates": [], "window": 24}),
@@ -397,7 +490,10 @@ def test_reading_in_pieces_gives_the_whole_files_arrays_or_leaves_it_to_read_who
     assert (pieces is not None) == vouched
     if pieces is None:
         return
-    for read, whole in zip(pieces, reader.read_whole(path, params), strict=True):
+    *arrays, read_as = pieces
+    *whole_arrays, whole_read_as = reader.read_whole(path, params)
+    assert read_as == whole_read_as
+    for read, whole in zip(arrays, whole_arrays, strict=True):
         assert (read is None) == (whole is None)
         if read is not None:  # the same bytes: -0.0 is not 0.0 here
             assert (read.dtype, read.shape, read.tobytes()) == (whole.dtype, whole.shape, whole.tobytes())
@@ -412,3 +508,59 @@ def test_an_error_in_a_later_piece_names_the_line_in_the_file(
     assert code == 2 and "column 'demand_gw' has non-numeric values at line 11: 'abc'" in err, err
     code, err = run_ingest(tmp_path, monkeypatch, capsys, csv_text(GOOD_ROWS[:4] + GOOD_ROWS[3:]))
     assert code == 2 and "duplicate timestamps at line 6" in err, err  # rows 4 and 5 straddle two pieces
+
+
+def ingested_arrays(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, content: str, **params: object
+) -> dict[str, np.ndarray]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    code, err = run_ingest(tmp_path, monkeypatch, capsys, content, **params)
+    assert code == 0, err
+    return load_arrays(SERIES_FILE)
+
+
+def assert_same_series(read: dict[str, np.ndarray], expected: dict[str, np.ndarray]) -> None:
+    for key in ("timestamps", "target", "covariates"):
+        np.testing.assert_array_equal(read[key], expected[key])
+
+
+@pytest.mark.parametrize(
+    ("case", "rows", "header", "params"),
+    [
+        ("a separator at the end of every row", [f"{row}," for row in GOOD_ROWS], HEADER + ",", {}),
+        ("and none after the header", [f"{row}," for row in GOOD_ROWS], HEADER, {}),
+        ("a column name in decomposed Unicode", GOOD_ROWS, HEADER.replace("temperature_c", "tempe\u0301rature"), {}),
+        ("Unix seconds", None, "epoch s", {}),
+        ("Unix milliseconds", None, "epoch ms", {}),
+        ("dates as YYYYMMDD numbers", None, "yyyymmdd", {}),
+    ],
+)
+def test_exports_that_are_fine_are_read_as_the_plain_file_is(
+    case: str, rows: list[str] | None, header: str, params: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """Inputs that once turned into wrong data or a wrong refusal, but say exactly what the plain file says."""
+    plain, names = csv_text(GOOD_ROWS), ["temperature_c"]
+    if "Unicode" in case:
+        names = ["temp\u00e9rature"]  # typed composed, as a keyboard does
+        plain = csv_text(GOOD_ROWS, HEADER.replace("temperature_c", "temp\u00e9rature"))
+    if header.startswith(("epoch", "yyyymmdd")):
+        stamps = pd.to_datetime([row.split(",")[0] for row in GOOD_ROWS]).as_unit("ns")
+        if header == "yyyymmdd":
+            stamps = pd.date_range("2014-01-30", periods=len(GOOD_ROWS), freq="D", unit="ns")
+            plain = csv_text([f"{t:%Y-%m-%d},{row.split(',', 1)[1]}" for t, row in zip(stamps, GOOD_ROWS, strict=True)])
+        written = {"epoch s": stamps.asi8 // 10**9, "epoch ms": stamps.asi8 // 10**6, "yyyymmdd": stamps.strftime("%Y%m%d")}
+        rows = [f"{t},{row.split(',', 1)[1]}" for t, row in zip(written[header], GOOD_ROWS, strict=True)]
+        header = HEADER
+    expected = ingested_arrays(tmp_path / "plain", monkeypatch, capsys, plain, covariates=names, **params)
+    read = ingested_arrays(tmp_path / "export", monkeypatch, capsys, csv_text(rows, header), covariates=names, **params)
+    assert_same_series(read, expected)
+    if case.startswith(("Unix", "dates")):
+        summary = json.loads(SUMMARY_FILE.read_text())
+        assert summary["time_note"].startswith("column 'timestamp' holds ") and summary["freq"] in ("30min", "D")
+
+
+def test_a_year_written_as_a_number_stays_an_integer_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    rows = [f"{1659 + i},{4 + i % 3},15" for i in range(12)]
+    read = ingested_arrays(tmp_path, monkeypatch, capsys, csv_text(rows, "year,demand_gw,temperature_c"), time_column="year")
+    np.testing.assert_array_equal(read["timestamps"], np.arange(1659, 1671))
+    assert "time_note" not in json.loads(SUMMARY_FILE.read_text())
