@@ -26,7 +26,7 @@ import scipy.signal
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGES = ("ingest", "statistical", "windows", "train", "evaluate", "pool", "report")
+STAGES = ("ingest", "statistical", "windows", "train", "evaluate", "pool", "forecast", "report")
 PER_FOLD = {"statistical", "windows", "train", "evaluate"}
 CSV_ROWS = 1_000_000  # rows formatted and written at once
 # The targets at 10M points (GB of peak RSS); the other stages have none.

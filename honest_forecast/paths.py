@@ -30,6 +30,7 @@ class FoldPaths:
     live_dir: Path
     history_dir: Path
     test_forecasts: Path
+    valid_forecasts: Path
     metrics: Path
     diagnostics: Path
 
@@ -53,6 +54,7 @@ def fold_paths(fold: int) -> FoldPaths:
         history_dir=live_dir / "plots" / "metrics",
         # evaluate
         test_forecasts=Path(f"data/evaluate/{fold}/test.npz"),
+        valid_forecasts=Path(f"data/evaluate/{fold}/valid.npz"),
         metrics=Path(f"reports/folds/{fold}/metrics.json"),
         diagnostics=Path(f"reports/folds/{fold}/diagnostics.json"),
     )
@@ -63,6 +65,10 @@ METRICS_FILE = Path("reports/metrics.json")
 DIAGNOSTICS_FILE = Path("reports/diagnostics.json")
 PREDICTIONS_FILE = Path("reports/predictions_test.csv")
 LEADS_FILE = Path("reports/leads.csv")
+# forecast: past the last row
+FORECAST_FILE = Path("reports/forecast.csv")
+FORECAST_SUMMARY = Path("reports/forecast.json")
+FORECAST_IMAGE_FUTURE = Path("reports/forecast.png")
 # report
 REPORT_FILE = Path("reports/report.md")
 FORECAST_IMAGE = Path("reports/forecast_test.png")

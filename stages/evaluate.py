@@ -18,7 +18,13 @@ from honest_forecast.windows.store import WindowStore
 quiet_tensorflow(entry_point=__name__ == "__main__")  # before anything imports keras
 import keras  # noqa: E402
 
-from honest_forecast.backtest.evaluation import evaluate, gather_evidence, load_statistical, read_history  # noqa: E402
+from honest_forecast.backtest.evaluation import (  # noqa: E402
+    evaluate,
+    forecast_blocks,
+    gather_evidence,
+    load_statistical,
+    read_history,
+)
 
 
 def main() -> None:
@@ -33,8 +39,9 @@ def main() -> None:
         warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
         model = keras.saving.load_model(paths.model, safe_mode=True)
     statistical = load_statistical(paths.statistical, train_end - 1)
-    metrics, test_arrays, test_view = evaluate(model, store, target, season, statistical, scaler, params, train_end)
-    del statistical  # a long series' by-origin forecasts: not kept past their last use
+    blocks = forecast_blocks(model, store, target, season, statistical, scaler, params, train_end)
+    del store  # every row of the series: not kept through the scoring, the stage's peak on a long series
+    metrics, test_arrays, test_view = evaluate(blocks, target, season, params, train_end)
     metrics["skipped"] = {
         name: method["skipped"] for name, method in read_json(paths.statistical_summary)["methods"].items() if method["skipped"]
     }
@@ -42,7 +49,7 @@ def main() -> None:
     metrics["audit"] = {"test_rows": audit["split_rows"]["test"], "leak_free": audit["checks"]["leak_free"]}
     evidence = gather_evidence(
         model,
-        store,
+        blocks["training"],
         target,
         scaler,
         test_view,
@@ -53,11 +60,10 @@ def main() -> None:
         metrics["selected"]["method"],
         {key: stats["coverage"] for key, stats in metrics["intervals"][NETWORK].items()},
         train_end,
-        params.seed,
     )
-    del store  # every row of the series: not kept through the checks, the stage's peak on a long series
     diagnostics = diagnostics_summary(run_checks(evidence), metrics["selected"]["method"])
     save_arrays(paths.test_forecasts, **test_arrays)
+    save_arrays(paths.valid_forecasts, **test_view["valid_arrays"])
     write_json(paths.metrics, {"fold": paths.fold, **metrics})
     write_json(paths.diagnostics, diagnostics)
     test, selected, tested = metrics["test"], metrics["selected"], metrics["significance"]

@@ -25,6 +25,8 @@ def main() -> None:
         f"ingest: {series.rows} rows from {params.data_path}, one every {spacing.text} ({ingested.freq_source}), "
         f"season {series.season}, {ingested.filled} values filled, {ingested.missing} left missing"
     )
+    if ingested.time_note:
+        print(f"ingest: {ingested.time_note}")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,9 @@ from honest_forecast.io import read_json, write_text
 from honest_forecast.params import load_params
 from honest_forecast.paths import (
     DIAGNOSTICS_FILE,
+    FORECAST_FILE,
     FORECAST_IMAGE,
+    FORECAST_SUMMARY,
     LEADS_FILE,
     LEADS_IMAGE,
     LOSS_IMAGE,
@@ -63,7 +65,8 @@ def main() -> None:
     save_figure(loss_figure(last_fold.history_dir, diagnostics["checks"]["regularization_share"]["value"]), LOSS_IMAGE)
     save_figure(skill_figure(metrics["test"]), SKILL_IMAGE)
     save_figure(lead_figure(leads, unit), LEADS_IMAGE)
-    write_text(REPORT_FILE, render_report(metrics, diagnostics, audit, summary, params, unit, leads))
+    forecast = (pd.read_csv(FORECAST_FILE, keep_default_na=False), read_json(FORECAST_SUMMARY))
+    write_text(REPORT_FILE, render_report(metrics, diagnostics, audit, summary, params, unit, leads, forecast))
     print(f"report: {REPORT_FILE}")
 
 

@@ -23,7 +23,7 @@ from honest_forecast.params import Params, parse_params
 from honest_forecast.scoring.blocks import calibrate, interval_report, score, significance
 from honest_forecast.scoring.metrics import MASE_UNDEFINED, seasonal_naive_scale
 from honest_forecast.scoring.selection import methods, selection_summary
-from honest_forecast.windows.scaling import Scaler
+from honest_forecast.windows.scaling import Scaler, to_original_units
 from honest_forecast.windows.store import WindowStore, chunks
 
 EVALUATED_BLOCKS = ("valid", "test")
@@ -41,14 +41,6 @@ def scored_starts(store: WindowStore, block: str, season: int) -> tuple[np.ndarr
     starts = np.sort(store.starts[block], kind="stable")
     kept = starts[starts + store.spec.window >= season]
     return kept, len(starts) - len(kept)
-
-
-def to_original_units(forecast: np.ndarray, last_input: np.ndarray, scaler: Scaler, delta: bool) -> np.ndarray:
-    """Undo the target transform (with ``delta``, the difference from the window's last input) and then the scaling."""
-    level = forecast.astype(np.float64)
-    if delta:
-        level = level + last_input.astype(np.float64)[:, None]
-    return scaler.inverse(level, column=0)
 
 
 def forecasts_for_block(
@@ -109,7 +101,7 @@ def weight_norms(model: keras.Model) -> dict[str, float]:
     return {w.path: float(np.linalg.norm(keras.ops.convert_to_numpy(w))) for w in model.weights if "kernel" in w.path}
 
 
-def evaluate(
+def forecast_blocks(
     model: keras.Model,
     store: WindowStore,
     target: np.ndarray,
@@ -118,60 +110,96 @@ def evaluate(
     scaler: Scaler,
     params: Params,
     train_end: int,
-) -> tuple[dict, dict[str, np.ndarray], dict]:
-    """Metrics for every method and block, the test block's forecasts and interval radii, and what diagnostics read.
+) -> dict:
+    """Everything read from the window store: each block's forecasts of every method, Keras's scores, the train figures.
 
-    ``statistical`` holds the statistical baselines' forecasts by origin from the train block's
-    last row on (:func:`load_statistical` with ``train_end - 1``).
+    Done first and on its own, so that the store (every row of the series) can go before the
+    scoring: on a long series the two together were the stage's peak. ``statistical`` holds the
+    statistical baselines' forecasts by origin from the train block's last row on
+    (:func:`load_statistical` with ``train_end - 1``); it is emptied once read.
     """
-    mase_scale = seasonal_naive_scale(target[:train_end], season)
     linear_ar = fit_linear_autoregression(store, store.starts["train"], params.ridge_alpha)
-    metrics: dict = {"mase_scale": mase_scale, "season": season, "horizon": params.horizon}
-    if mase_scale == 0:
-        metrics["mase_undefined"] = MASE_UNDEFINED.format(season=season)
-    scored: dict[str, tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]] = {}
-    keras_scored: dict[str, tuple[np.ndarray, dict]] = {}
+    blocks: dict = {}
     for block in EVALUATED_BLOCKS:
         starts, left_out = scored_starts(store, block, season)
         forecasts = forecasts_for_block(model, store, starts, target, scaler, linear_ar, statistical, train_end - 1, season)
         # Every method on the same points: a point some method cannot forecast (its seasonal-naive
         # source is a missing value) is left out for all of them.
         usable = np.all([np.isfinite(forecast).all(axis=1) for forecast in forecasts.values()], axis=0)
-        forecasts = {name: forecast[usable] for name, forecast in forecasts.items()}
-        starts = starts[usable]
+        if not usable.all():  # a copy only where points are left out: a long block's forecasts are large
+            forecasts = {name: forecast[usable] for name, forecast in forecasts.items()}
+            starts = starts[usable]
         rows = store.spec.target_rows(starts)
-        actual = target[rows]
-        metrics[block] = score(forecasts, actual, mase_scale)
-        keras_scores = evaluate_windows(model, store, starts)
-        keras_scored[block] = (starts, keras_scores)
-        metrics[block]["model"]["keras_loss"] = float(keras_scores["loss"])  # includes any L2 penalty
-        metrics[block]["model"]["scaled_mse"] = float(keras_scores["mse"])
-        metrics[block]["points"] = int(actual.size)
-        metrics[block]["windows_without_a_season_of_history"] = left_out
-        metrics[block]["windows_without_every_forecast"] = int((~usable).sum())
-        scored[block] = (rows, actual, forecasts)
+        blocks[block] = {
+            "rows": rows,
+            "actual": target[rows],
+            "forecasts": forecasts,
+            "keras": evaluate_windows(model, store, starts),
+            "starts": starts,
+            "left_out": left_out,
+            "without_every_forecast": int((~usable).sum()),
+        }
+    statistical.clear()  # every origin's forecasts of a long series: let go as soon as both blocks have theirs
+    blocks["training"] = training_figures(model, store, target, blocks["valid"], params.seed)
+    return blocks
+
+
+def training_figures(model: keras.Model, store: WindowStore, target: np.ndarray, valid: dict, seed: int) -> dict:
+    """What the diagnostics read of the training windows, and Keras's valid figures on every stored valid window."""
+    train_starts = store.starts["train"]
+    sampled = train_sample(train_starts, seed)
+    valid_scores = valid["keras"]
+    if not np.array_equal(valid["starts"], store.starts["valid"]):  # reordered or thinned: score them all, as stored
+        valid_scores = evaluate_windows(model, store, store.starts["valid"])
+    return {
+        "train_scores": evaluate_windows(model, store, sampled),
+        "valid_scores": valid_scores,
+        "train_targets": target[train_starts + store.spec.window],
+        "scaled_train_targets": np.concatenate([store.targets(part) for part in chunks(train_starts)]),
+        "scored": (len(sampled), len(train_starts)),
+    }
+
+
+def evaluate(
+    blocks: dict, target: np.ndarray, season: int, params: Params, train_end: int
+) -> tuple[dict, dict[str, np.ndarray], dict]:
+    """Metrics for every method and block, the test block's forecasts and interval radii, and what diagnostics read."""
+    mase_scale = seasonal_naive_scale(target[:train_end], season)
+    metrics: dict = {"mase_scale": mase_scale, "season": season, "horizon": params.horizon}
+    if mase_scale == 0:
+        metrics["mase_undefined"] = MASE_UNDEFINED.format(season=season)
+    for block in EVALUATED_BLOCKS:
+        scored = blocks[block]
+        metrics[block] = score(scored["forecasts"], scored["actual"], mase_scale)
+        metrics[block]["model"]["keras_loss"] = float(scored["keras"]["loss"])  # includes any L2 penalty
+        metrics[block]["model"]["scaled_mse"] = float(scored["keras"]["mse"])
+        metrics[block]["points"] = int(scored["actual"].size)
+        metrics[block]["windows_without_a_season_of_history"] = scored["left_out"]
+        metrics[block]["windows_without_every_forecast"] = scored["without_every_forecast"]
     metrics["selected"] = selection_summary(metrics)
     rival = metrics["selected"]["best_baseline"]["valid"]  # chosen on valid, like everything the test block judges
-    rows, actual, forecasts = scored["test"]
+    rows, actual, forecasts = (blocks["test"][key] for key in ("rows", "actual", "forecasts"))
+    valid = blocks["valid"]
     metrics["significance"], _ = significance(actual, forecasts, rival, params.seed)
-    interval_stats, radii = calibrate(*scored["valid"][1:], actual, forecasts, params.interval_levels)
+    interval_stats, radii = calibrate(valid["actual"], valid["forecasts"], actual, forecasts, params.interval_levels)
     metrics["intervals"], _ = interval_report(interval_stats, (NETWORK, rival))
     test_arrays = {"rows": rows, "actual": actual, "mase_scale": np.float64(mase_scale)}
     test_arrays |= {f"forecast_{name}": forecast for name, forecast in forecasts.items()}
     test_arrays |= {f"radius_{name}_{key}": radius for name, per_level in radii.items() for key, radius in per_level.items()}
     test_view = {
-        "valid_keras_scores": keras_scored["valid"],  # (window starts, Keras's figures on them)
         "actual": actual[:, 0],
         "forecasts": {k: v[:, 0] for k, v in forecasts.items()},
         "in_time_order": bool(np.all(np.diff(rows[:, 0]) > 0)),
         "every_lead": (actual.ravel(), {k: v.ravel() for k, v in forecasts.items()}) if params.horizon > 1 else None,
+        "valid_arrays": {"rows": valid["rows"], "actual": valid["actual"]}
+        | {f"forecast_{name}": forecast for name, forecast in valid["forecasts"].items()},
     }
     return metrics, test_arrays, test_view
 
 
 def gather_evidence(
     model: keras.Model,
-    store: WindowStore,
+    training: dict,
     target: np.ndarray,
     scaler: Scaler,
     test_view: dict,
@@ -182,25 +210,19 @@ def gather_evidence(
     selected: str,
     interval_coverage: dict[str, float],
     train_end: int,
-    seed: int,
 ) -> Evidence:
-    """Collect what the diagnostics read; inference-mode losses are computed here."""
-    train_starts = store.starts["train"]
-    sampled = train_sample(train_starts, seed)
-    train_scores = evaluate_windows(model, store, sampled)
-    scored_starts, valid_scores = test_view["valid_keras_scores"]
-    if not np.array_equal(scored_starts, store.starts["valid"]):  # reordered or thinned above: score them all, as stored
-        valid_scores = evaluate_windows(model, store, store.starts["valid"])
+    """Collect what the diagnostics read (``training``: :func:`training_figures`)."""
     penalty = float(sum(float(keras.ops.convert_to_numpy(loss)) for loss in model.losses))
     used = parse_params(effective["params"], source="the train stage's params")  # what training really used
+    train_scores, valid_scores = training["train_scores"], training["valid_scores"]
     return Evidence(
         audit_checks=audit["checks"],
         scaler_fit=audit["scaler_fit"],
         actual=test_view["actual"],
         forecasts=test_view["forecasts"],
         last_input=test_view["forecasts"]["persistence"],
-        train_targets=target[train_starts + store.spec.window],
-        scaled_train_targets=np.concatenate([store.targets(part) for part in chunks(train_starts)]),
+        train_targets=training["train_targets"],
+        scaled_train_targets=training["scaled_train_targets"],
         target_scale=float(scaler.scale[0]),
         train_mse_inference=float(train_scores["mse"]),
         valid_mse_inference=float(valid_scores["mse"]),
@@ -221,7 +243,7 @@ def gather_evidence(
         valid_persistence_rmse=valid_metrics["persistence"]["rmse"],
         interval_coverage=interval_coverage,
         every_lead=test_view["every_lead"],
-        train_windows_scored=(len(sampled), len(train_starts)),
+        train_windows_scored=training["scored"],
     )
 
 

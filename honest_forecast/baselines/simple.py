@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+PREFIX_CHUNK = 1 << 20  # rows summed at once by prefix_sums
+
 
 def _origins_and_steps(target_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     origin = target_rows[:, :1] - 1
@@ -30,12 +32,27 @@ def seasonal_naive(series: np.ndarray, target_rows: np.ndarray, season: int) -> 
 
 
 def window_mean(series: np.ndarray, target_rows: np.ndarray, window: int) -> np.ndarray:
-    """The mean of the input window."""
+    """The mean of the input window, from running sums of the series (windows read no missing value)."""
     origin, steps = _origins_and_steps(target_rows)
-    cumulative = np.zeros(len(series) + 1)
-    np.cumsum(np.nan_to_num(series), out=cumulative[1:])  # windows read no missing value
-    means = (cumulative[origin + 1] - cumulative[origin + 1 - window]) / window
+    means = (prefix_sums(series, origin + 1) - prefix_sums(series, origin + 1 - window)) / window
     return np.broadcast_to(means, steps.shape).copy()
+
+
+def prefix_sums(series: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """``series[0] + ... + series[k - 1]`` (a missing value as 0) at every ``k`` in ``at``, added in order.
+
+    The series is summed a piece at a time, each piece's running sum started from the last one's
+    total: the very additions of one running sum over the whole series, so the same bits, without
+    two copies of a long series in memory.
+    """
+    sums, end = np.zeros(at.shape), int(at.max(initial=0))
+    carry = 0.0
+    for lo in range(0, end, PREFIX_CHUNK):
+        piece = np.cumsum(np.concatenate(([carry], np.nan_to_num(series[lo : min(lo + PREFIX_CHUNK, end)]))))
+        inside = (at > lo) & (at <= lo + len(piece) - 1)
+        sums[inside] = piece[at[inside] - lo]
+        carry = piece[-1]
+    return sums
 
 
 def drift(series: np.ndarray, target_rows: np.ndarray, window: int) -> np.ndarray:

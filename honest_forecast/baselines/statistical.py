@@ -260,9 +260,10 @@ def mstl_forecasts(series: np.ndarray, train_end: int, seasons: tuple[int, ...],
         seasonal = np.asarray(_predict_mstl_seas(past, h=end - refresh + horizon, season_length=list(seasons)), dtype=np.float64)
         deseasonalised = past[["trend", "remainder"]].sum(axis=1).to_numpy()
         adjusted = np.concatenate([deseasonalised, series[refresh:end] - seasonal[: end - refresh]])
-        first_origin = refresh - 1 - start  # origins refresh-1 … end-2, in the adjusted rows
-        level = ets_paths(trend, adjusted, first_origin, horizon)[first_origin:-1]
-        forecast[refresh - 1 : end - 1] = level + np.lib.stride_tricks.sliding_window_view(seasonal, horizon)[: end - refresh]
+        first_origin = refresh - 1 - start  # origins refresh-1 … end-1, in the adjusted rows
+        level = ets_paths(trend, adjusted, first_origin, horizon)[first_origin:]
+        # end-1 is the next block's first origin (it forecasts it again, from that block's profiles), or the last row
+        forecast[refresh - 1 : end] = level + np.lib.stride_tricks.sliding_window_view(seasonal, horizon)[: end - refresh + 1]
     return (
         forecast,
         f"MSTL (periods {', '.join(map(str, seasons))}) with an {trend['method']} trend; profiles refreshed every {step} steps",

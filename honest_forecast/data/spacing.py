@@ -149,8 +149,8 @@ def steps_spanned(stamps: np.ndarray, spacing: Spacing) -> int:
     """How many steps of ``spacing`` run from the first row to the last, counted without building them."""
     if spacing.kind == "integer":
         return int((stamps[-1] - stamps[0]) // spacing.step) + 1
-    if isinstance(spacing.offset, pd.offsets.Tick):
-        return int((pd.Timestamp(stamps[-1]) - pd.Timestamp(stamps[0])) // pd.Timedelta(spacing.offset)) + 1
+    if isinstance(spacing.offset, pd.offsets.Tick):  # in Python integers: 1680 to 2250 is more nanoseconds than int64 holds
+        return (int(stamps[-1].astype(np.int64)) - int(stamps[0].astype(np.int64))) // pd.Timedelta(spacing.offset).value + 1
     return len(_date_grid(stamps, spacing.offset))  # months, weeks, trading days: a few per year at most
 
 
@@ -172,7 +172,7 @@ def check_span(path: Path, stamps: np.ndarray, spacing: Spacing, column: str, li
         f"{spacing.text}, but the file has "
         f"{rows:,} rows: {steps - rows:,} steps would be missing. The largest jump, {gap:,} missing steps, is between "
         f"{before} ({time_text(stamps, at)}) and {after} ({time_text(stamps, at + 1)}): a mistyped date? "
-        "Fix it, or keep the rows on one side of the gap"
+        "Fix it, keep the rows on one side of the gap, or set param 'freq' to none to take the rows as they come"
     )
 
 
@@ -207,8 +207,8 @@ def spacing_for(
         )
     grid = step_grid(stamps, inferred)
     # A fixed offset with another count of steps is refused before its grid is built: 1ms over a year is 3e10 steps.
-    span = pd.Timestamp(stamps[-1]) - pd.Timestamp(stamps[0])
-    other_count = isinstance(offset, pd.offsets.Tick) and span // pd.Timedelta(offset) + 1 != len(grid)
+    span = int(stamps[-1].astype(np.int64)) - int(stamps[0].astype(np.int64))  # ns, in Python integers (see steps_spanned)
+    other_count = isinstance(offset, pd.offsets.Tick) and span // pd.Timedelta(offset).value + 1 != len(grid)
     if other_count or not np.array_equal(_date_grid(stamps, offset), grid):
         seen = "inferred" if inferred.text == inferred.alias else f"inferred freq {inferred.alias}"
         fix = f"freq: auto or freq: {inferred.alias}" if inferred.typable else "freq: auto"

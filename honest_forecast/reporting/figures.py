@@ -127,3 +127,39 @@ def lead_figure(leads: pd.DataFrame, unit: str) -> plt.Figure:
     axis.grid(alpha=0.3)
     figure.tight_layout()
     return figure
+
+
+def future_figure(history: pd.Series, forecast: pd.DataFrame, method: str, unit: str) -> plt.Figure:
+    """The last seasons of the series, then ``method``'s forecast past the last row with its bands, the origin marked.
+
+    ``history`` is indexed by time (or row number); ``forecast`` holds one method's rows of reports/forecast.csv.
+    """
+    figure, axis = plt.subplots(figsize=(12, 4.2))
+    future = (
+        pd.to_datetime(forecast["timestamp"])
+        if isinstance(history.index, pd.DatetimeIndex)
+        else forecast["lead"] + history.index[-1]
+    )
+    levels = sorted(
+        (column.removeprefix("lower_") for column in forecast if column.startswith("lower_")), key=float, reverse=True
+    )
+    for shade, key in zip((0.15, 0.3), levels, strict=False):
+        axis.fill_between(
+            future,
+            forecast[f"lower_{key}"],
+            forecast[f"upper_{key}"],
+            color="tab:red",
+            alpha=shade,
+            linewidth=0,
+            label=f"{key} % interval (backtest errors)",
+        )
+    axis.plot(history.index, history.to_numpy(), color="black", linewidth=1.0, label="observed")
+    axis.plot(future, forecast["point"], color="tab:red", linewidth=1.2, label=f"forecast: {method}")
+    axis.axvline(history.index[-1], color="tab:gray", linestyle=":", linewidth=1.0, label="last observation")
+    axis.set_title(f"Forecast past the last row ({method}, {len(forecast)} steps)")
+    axis.set_ylabel(unit)
+    axis.legend(loc="upper left")
+    axis.grid(alpha=0.3)
+    figure.autofmt_xdate()
+    figure.tight_layout()
+    return figure

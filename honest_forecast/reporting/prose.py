@@ -23,6 +23,7 @@ from honest_forecast.reporting.tables import (
     lead_errors_table,
     metrics_table,
     per_fold_counts,
+    shown_leads,
 )
 from honest_forecast.scoring.selection import best_baseline
 
@@ -95,8 +96,54 @@ def skipped_note(metrics: dict) -> str:
     return " ".join(f"{name} was skipped: {reason}." for name, reason in skipped.items())
 
 
+def forecast_section(forecast: pd.DataFrame, about: dict, unit: str) -> list[str]:
+    """The next values of the recommended method, their intervals and the error the backtest earned at each lead."""
+    method = about["recommended"]
+    rows = forecast[forecast["method"] == method].reset_index(drop=True)
+    levels = [column.removeprefix("lower_") for column in rows if column.startswith("lower_")]
+    expected = about["backtest_test_mae_by_lead"].get(method)
+    header = "| lead | time | forecast | " + " | ".join(f"{key} % interval" for key in levels) + " | backtest MAE |"
+    lines = [header, "|---:|---|---:|" + "---|" * len(levels) + "---:|"]
+    for index in (lead - 1 for lead in shown_leads(len(rows))):
+        row = rows.iloc[index]
+        bounds = " | ".join(f"{row[f'lower_{key}']:.4g} to {row[f'upper_{key}']:.4g}" for key in levels)
+        mae = f"{expected[index]:.4g}" if expected else "n/a"
+        lines.append(f"| {row['lead']} | {row['timestamp']} | {row['point']:.4g} | {bounds} | {mae} |")
+    others = [name for name in about["methods"] if name != method]
+    points = about["intervals"]["points_per_lead"][method]
+    where = ""
+    if expected:
+        where = f"; expect an error of about {expected[0]:.3g} {unit} at lead 1"
+        where += f" and {expected[-1]:.3g} at lead {len(expected)}" if len(expected) > 1 else ""
+    added = about["rows_added_since_backtest"]
+    return [
+        "## Forecast",
+        "",
+        f"As of {about['origin']} (the last row), **{method}** forecasts the next "
+        f"{f'{len(rows)} values' if len(rows) > 1 else 'value'} of {unit}{where} "
+        "(the backtest's test MAE at each lead)."
+        + (f" {added} row(s) were appended after the backtest; nothing was retrained." if added else ""),
+        "",
+        *lines,
+        "",
+        f"Intervals: split-conformal per lead, from {method}'s absolute errors on {points} backtest points per lead "
+        f"({about['intervals']['calibration'].removeprefix('split-conformal per lead on the absolute errors of ')}). "
+        f"Every method's forecast (also {', '.join(others) or 'no other'}) is in `reports/forecast.csv`.",
+        "",
+        "![forecast past the last row](forecast.png)",
+        "",
+    ]
+
+
 def render_report(
-    metrics: dict, diagnostics: dict, audit: dict, summary: dict, params: Params, unit: str, leads: pd.DataFrame
+    metrics: dict,
+    diagnostics: dict,
+    audit: dict,
+    summary: dict,
+    params: Params,
+    unit: str,
+    leads: pd.DataFrame,
+    forecast: tuple[pd.DataFrame, dict] | None = None,
 ) -> str:
     test = metrics["test"]
     leak = "no leakage found" if metrics["folds"]["leak_free"] else "**LEAKAGE: see data/windows/*/audit.json**"
@@ -107,6 +154,7 @@ def render_report(
         "",
         recommendation(metrics),
         "",
+        *(forecast_section(*forecast, unit) if forecast else []),
         f"## Verdicts: {diagnostics['problems']} problem(s){about}, {diagnostics['warnings']} warning(s)",
         "",
         *per_fold_counts(diagnostics),

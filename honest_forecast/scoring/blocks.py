@@ -48,9 +48,10 @@ def significance(actual: np.ndarray, forecasts: dict[str, np.ndarray], rival: st
     origins. Origins are taken as consecutive where windows were left out.
     """
     horizon = actual.shape[1]
-    errors = {name: actual - forecasts[name] for name in (NETWORK, rival, "persistence")}
-    absolute = {name: np.abs(error) for name, error in errors.items()}
-    squared = {name: error**2 for name, error in errors.items()}
+    absolute, squared = {}, {}
+    for name in dict.fromkeys((NETWORK, rival, "persistence")):  # one error array at a time: a long block's are large
+        error = actual - forecasts[name]
+        absolute[name], squared[name] = np.abs(error), error**2
     model_abs, persistence_abs = absolute[NETWORK].mean(axis=1), absolute["persistence"].mean(axis=1)
     block = default_block(len(model_abs), horizon)
     low, high = block_bootstrap_ratio(model_abs, persistence_abs, block, level=0.95, seed=seed)

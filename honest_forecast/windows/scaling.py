@@ -55,3 +55,11 @@ def fit_scaler(rows: np.ndarray, kind: str) -> Scaler:
         center, scale = np.zeros(width), np.ones(width)
     # A column constant over the fit rows keeps its offset but is not divided by zero.
     return Scaler(kind, center, np.where(scale > 0, scale, 1.0))
+
+
+def to_original_units(forecast: np.ndarray, last_input: np.ndarray, scaler: Scaler, delta: bool) -> np.ndarray:
+    """Undo the target transform (with ``delta``, the difference from the window's last input) and then the scaling."""
+    level = forecast.astype(np.float64)
+    if delta:
+        level = level + last_input.astype(np.float64)[:, None]
+    return scaler.inverse(level, column=0)

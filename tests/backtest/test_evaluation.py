@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from honest_forecast.backtest.evaluation import scored_starts, to_original_units
-from honest_forecast.windows.scaling import Scaler
+from honest_forecast.backtest.evaluation import scored_starts
+from honest_forecast.windows.scaling import Scaler, to_original_units
 from honest_forecast.windows.store import WindowSpec, WindowStore
 
 
@@ -29,3 +29,16 @@ def test_delta_forecasts_are_put_back_on_the_last_input_then_unscaled() -> None:
     delta = np.array([[0.5], [0.25]])
     np.testing.assert_allclose(to_original_units(delta, last_input, scaler, delta=True), [[10 + 2 * 2.0], [10 + 2 * -0.75]])
     np.testing.assert_allclose(to_original_units(delta, last_input, scaler, delta=False), [[11.0], [10.5]])
+
+
+def test_the_diagnostics_score_every_training_window_of_a_short_series_and_a_seeded_sample_of_a_long_one() -> None:
+    from honest_forecast.backtest import evaluation
+
+    short = np.random.default_rng(0).permutation(5000)
+    np.testing.assert_array_equal(evaluation.train_sample(short, seed=42), short)
+    long = np.random.default_rng(0).permutation(3 * evaluation.TRAIN_SCORED_WINDOWS)
+    sample = evaluation.train_sample(long, seed=42)
+    assert len(sample) == evaluation.TRAIN_SCORED_WINDOWS == len(np.unique(sample))
+    assert np.isin(sample, long).all()
+    np.testing.assert_array_equal(sample, evaluation.train_sample(long, seed=42))
+    assert not np.array_equal(sample, evaluation.train_sample(long, seed=43))

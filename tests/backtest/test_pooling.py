@@ -91,3 +91,15 @@ def test_diagnostics_count_problems_over_every_fold() -> None:
 def test_pooled_block_of_one_fold_is_that_fold() -> None:
     block = {"model": {"mae": 0.1, "rmse": 0.2}, "persistence": {"mae": 0.3, "rmse": 0.4}, "points": 10}
     assert pooled_block([block], ["model", "persistence"]) is block
+
+
+def test_a_metric_undefined_in_any_fold_is_undefined_pooled() -> None:
+    fold = {
+        "points": 10,
+        "model": {"mae": 1.0, "rmse": 1.0, "mase": None},
+        "persistence": {"mae": 2.0, "rmse": 2.0, "mase": None},
+    }
+    other = {"points": 30, "model": {"mae": 3.0, "rmse": 3.0, "mase": 1.5}, "persistence": {"mae": 2.0, "rmse": 2.0, "mase": 1.0}}
+    pooled = pooled_block([fold, other], ["model", "persistence"])
+    assert pooled["model"]["mase"] is None and pooled["model"]["mae"] == pytest.approx(2.5)
+    assert pooled_block([other, other], ["model", "persistence"])["model"]["mase"] == pytest.approx(1.5)

@@ -94,3 +94,17 @@ def test_window_mean_ignores_missing_values_outside_the_window() -> None:
     series = SERIES.copy()
     series[0] = np.nan  # before every window below: a skipped missing value
     np.testing.assert_allclose(simple.window_mean(series, np.array([[5, 6]]), window=3), [[13.0, 13.0]])
+
+
+def test_the_window_mean_summed_a_piece_at_a_time_is_the_one_running_sum_bit_for_bit(monkeypatch) -> None:
+    """A long series is summed in pieces (one copy of it at most); the additions, and so the bits, are one running sum's."""
+    rng = np.random.default_rng(5)
+    series = rng.normal(1000.0, 50.0, 7_001)
+    series[rng.integers(0, len(series), 30)] = np.nan
+    rows = np.arange(60, 6_990, 7)[:, None] + np.arange(3)
+    cumulative = np.zeros(len(series) + 1)
+    np.cumsum(np.nan_to_num(series), out=cumulative[1:])
+    origin = rows[:, :1] - 1
+    whole = np.broadcast_to((cumulative[origin + 1] - cumulative[origin + 1 - 60]) / 60, rows.shape)
+    monkeypatch.setattr(simple, "PREFIX_CHUNK", 997)  # many pieces, boundaries anywhere
+    np.testing.assert_array_equal(simple.window_mean(series, rows, 60), whole)

@@ -342,3 +342,13 @@ def test_integer_years_go_through_ingest_and_windows_with_no_calendar_input(tmp_
     assert audit["known_inputs"] == []
     assert audit["calendar"]["kind"] == "none"
     assert audit["calendar"]["note"].startswith("calendar and target_calendar gave no input: the series' spacing has no calendar")
+
+
+def test_steps_are_counted_across_more_years_than_a_nanosecond_difference_holds() -> None:
+    """1680 to 2250 is more nanoseconds than int64 holds: the span is counted in Python integers, not wrapped."""
+    from honest_forecast.data.spacing import steps_spanned
+
+    hourly = infer_spacing(pd.date_range("2014-01-01", periods=3, freq="h").to_numpy(dtype="datetime64[ns]"))
+    ends = np.array(["1680-01-01T00:00", "2250-01-01T00:00"], dtype="datetime64[ns]")
+    expected = (pd.Timestamp("2250-01-01").to_pydatetime() - pd.Timestamp("1680-01-01").to_pydatetime()).days * 24 + 1
+    assert steps_spanned(ends, hourly) == expected

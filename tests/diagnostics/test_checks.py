@@ -305,3 +305,15 @@ def test_ljung_box_matches_statsmodels() -> None:
         q, p_value = ljung_box(values, lags=10)
         assert q == pytest.approx(float(expected["lb_stat"].iloc[0]), rel=1e-9)
         assert p_value == pytest.approx(float(expected["lb_pvalue"].iloc[0]), rel=1e-6, abs=1e-300)
+
+
+def test_the_chunked_ks_test_is_scipys_bit_for_bit_on_samples_large_and_small() -> None:
+    from scipy import stats
+
+    from honest_forecast.diagnostics import data
+
+    rng = np.random.default_rng(3)
+    for size in (300, 12_000, 150_000):
+        first, second = np.round(rng.normal(size=size), 2), np.round(rng.normal(0.05, 1.2, size=size // 4), 2)  # ties
+        expected, chunked = stats.ks_2samp(first, second), data.ks_two_sample(first, second)
+        assert (chunked.statistic, chunked.pvalue) == (float(expected.statistic), float(expected.pvalue))

@@ -111,3 +111,24 @@ def test_a_few_steps_per_epoch_go_through_every_training_window_over_the_epochs(
         assert len(batches) == steps
         seen += [batches[index][1].ravel() for index in range(len(batches))]
     np.testing.assert_array_equal(np.unique(np.concatenate(seen)), np.sort(store.target_rows("train").ravel()))
+
+
+def test_scoring_windows_leaves_keras_no_hold_on_the_store() -> None:
+    """Keras keeps the last dataset it evaluated; the store (every row of the series) must not stay with it."""
+    import gc
+    import weakref
+
+    from honest_forecast.models.feeding import evaluate_windows, predict_windows
+
+    params = small_params(window=8, horizon=2)
+    timestamps = pd.date_range("2014-01-01", periods=300, freq="30min").to_numpy()
+    target = np.sin(np.arange(300) / 5.0)
+    store, _, _ = build_windows(timestamps, target, np.empty((300, 0)), ["y"], params)
+    model = build_model(*store.shape[:3], params, known=store.shape[3])
+    compile_model(model, params)
+    alive = weakref.ref(store)
+    assert predict_windows(model, store, store.starts["valid"]).shape == (store.windows("valid"), 2)
+    assert set(evaluate_windows(model, store, store.starts["test"])) >= {"loss", "mse"}
+    del store
+    gc.collect()
+    assert alive() is None

@@ -50,7 +50,8 @@ def test_repro_writes_honest_metrics_and_report(repo: Path, first_run: dict) -> 
     assert "| persistence |" in report and "| linear_ar |" in report and "| model |" in report and "| mstl |" in report
     selected = first_run["selected"]["method"]
     assert report.splitlines()[2].startswith(f"**Use {'the network' if selected == 'model' else selected}")
-    assert report.splitlines()[4].startswith("## Verdicts:")
+    assert report.splitlines()[4] == "## Forecast"  # what the user came for, then why to trust it
+    assert any(line.startswith("## Verdicts:") for line in report.splitlines()[5:])
     assert first_run["selected"]["test"]["mae"] == first_run["test"][selected]["mae"]
     diagnostics = json.loads((repo / "reports/diagnostics.json").read_text())
     assert len(diagnostics["checks"]) == 12

@@ -40,3 +40,9 @@ def test_mase_scale_leaves_out_pairs_with_a_missing_value() -> None:
     insample = np.array([1.0, 2.0, np.nan, 4.0, 7.0])
     # season 1 pairs: (1,2) (2,nan) (nan,4) (4,7): only |2-1| and |7-4| count
     assert seasonal_naive_scale(insample, 1) == pytest.approx(2.0)
+
+
+def test_mase_is_undefined_not_a_division_by_zero_when_the_train_block_repeats_exactly() -> None:
+    repeating = np.tile([3.0, 4.0, 5.0, 6.0], 10)
+    assert seasonal_naive_scale(repeating, 4) == 0.0
+    assert mase(actual=ACTUAL, forecast=FORECAST, scale=0.0) is None
