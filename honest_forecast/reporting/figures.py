@@ -43,9 +43,14 @@ def forecast_figure(table: pd.DataFrame, title: str, unit: str, previous_label: 
     axis.plot(times, table["actual"], color="black", linewidth=1.1, label="actual")
     axis.plot(times, table["persistence"], color="tab:gray", linewidth=0.9, linestyle="--", label=previous_label)
     axis.plot(times, table["model"], color="tab:red", linewidth=0.9, label="model")
+    return finish_time_chart(figure, axis, title, unit, "upper right")
+
+
+def finish_time_chart(figure: plt.Figure, axis: plt.Axes, title: str, unit: str, legend: str) -> plt.Figure:
+    """Title, units, legend and grid of a chart against time, its dates slanted to fit."""
     axis.set_title(title)
     axis.set_ylabel(unit)
-    axis.legend(loc="upper right")
+    axis.legend(loc=legend)
     axis.grid(alpha=0.3)
     figure.autofmt_xdate()
     figure.tight_layout()
@@ -133,33 +138,23 @@ def future_figure(history: pd.Series, forecast: pd.DataFrame, method: str, unit:
     """The last seasons of the series, then ``method``'s forecast past the last row with its bands, the origin marked.
 
     ``history`` is indexed by time (or row number); ``forecast`` holds one method's rows of reports/forecast.csv.
+    The forecast and its bands start from the last observation, so that even one step ahead reads as a fan.
     """
     figure, axis = plt.subplots(figsize=(12, 4.2))
-    future = (
-        pd.to_datetime(forecast["timestamp"])
-        if isinstance(history.index, pd.DatetimeIndex)
-        else forecast["lead"] + history.index[-1]
-    )
-    levels = sorted(
-        (column.removeprefix("lower_") for column in forecast if column.startswith("lower_")), key=float, reverse=True
-    )
-    for shade, key in zip((0.15, 0.3), levels, strict=False):
+    dated = isinstance(history.index, pd.DatetimeIndex)
+    ahead = pd.to_datetime(forecast["timestamp"]) if dated else forecast["lead"] + history.index[-1]
+    times = pd.Index([history.index[-1], *ahead])
+    last = history.iloc[-1]
+    levels = [column.removeprefix("lower_") for column in forecast if column.startswith("lower_")]
+    for shade, key in zip((0.15, 0.3), sorted(levels, key=float, reverse=True), strict=False):
+        lower, upper = [last, *forecast[f"lower_{key}"]], [last, *forecast[f"upper_{key}"]]
         axis.fill_between(
-            future,
-            forecast[f"lower_{key}"],
-            forecast[f"upper_{key}"],
-            color="tab:red",
-            alpha=shade,
-            linewidth=0,
-            label=f"{key} % interval (backtest errors)",
+            times, lower, upper, color="tab:red", alpha=shade, linewidth=0, label=f"{key} % interval (backtest errors)"
         )
     axis.plot(history.index, history.to_numpy(), color="black", linewidth=1.0, label="observed")
-    axis.plot(future, forecast["point"], color="tab:red", linewidth=1.2, label=f"forecast: {method}")
+    axis.plot(
+        times, [last, *forecast["point"]], color="tab:red", linewidth=1.2, marker="o", markersize=3, label=f"forecast: {method}"
+    )
     axis.axvline(history.index[-1], color="tab:gray", linestyle=":", linewidth=1.0, label="last observation")
-    axis.set_title(f"Forecast past the last row ({method}, {len(forecast)} steps)")
-    axis.set_ylabel(unit)
-    axis.legend(loc="upper left")
-    axis.grid(alpha=0.3)
-    figure.autofmt_xdate()
-    figure.tight_layout()
-    return figure
+    steps = f"{len(forecast)} step{'s' if len(forecast) > 1 else ''}"
+    return finish_time_chart(figure, axis, f"Forecast past the last row ({method}, {steps} ahead)", unit, "upper left")
