@@ -47,7 +47,7 @@ def common_methods(fold_metrics: list[dict]) -> list[str]:
     return [name for name in first if all(name in fold["test"] for fold in fold_metrics)]
 
 
-def in_time_order(fold_tests: list[dict[str, np.ndarray]]) -> list[dict[str, np.ndarray]]:
+def folds_in_time_order(fold_tests: list[dict[str, np.ndarray]]) -> list[dict[str, np.ndarray]]:
     """The folds' test blocks, earliest first (fold k before fold 1)."""
     return sorted(fold_tests, key=lambda test: int(test["rows"][0, 0]))
 
@@ -108,7 +108,7 @@ def pool(
     # one fold: its own choice, made on unrounded scores (metrics.json keeps 6 significant digits)
     metrics["selected"] = first["selected"] if len(fold_metrics) == 1 else selection_summary(metrics)
     rival = metrics["selected"]["best_baseline"]["valid"]
-    ordered = in_time_order(fold_tests)
+    ordered = folds_in_time_order(fold_tests)
     rows, actual, forecasts = pooled_test(ordered, names)
     metrics["significance"], significance_by_lead = significance(actual, forecasts, rival, seed)
     levels = list(first["intervals"][NETWORK])
