@@ -114,18 +114,19 @@ def check_records(path: Path, records: Records, params: Params) -> bool:
                 above = f"line 1 ({records.first[0][0][:40]!r}...)" if line == 2 else f"lines 1 to {line - 1}"
                 raise DataError(f"{path}: the header is on line {line}, not line 1; remove {above} above it (title, comments)")
     width = len(records.header)
+    data_lines = records.lines[1:].__getitem__  # the line each data row starts on
     extra = np.flatnonzero(records.fields[1:] > width)
     trailing = bool(extra.size) and extra.size == len(records.fields) - 1
     trailing = trailing and bool(np.all(records.fields[1:] == width + 1)) and bool(records.last_empty[1:].all())
     if extra.size and not trailing:
-        rows = line_numbers(extra, lambda rows: records.lines[1:][rows])
+        rows = line_numbers(extra, data_lines)
         raise DataError(
             f"{path}: {rows} ha{'ve' if extra.size > 1 else 's'} more fields than the header's {width}; "
             f"a separator ({params.csv_sep!r}) inside a value needs quotes, or param 'csv_sep' is not the file's separator"
         )
     short = np.flatnonzero(records.fields[1:] < width)
     if short.size:
-        rows = line_numbers(short, lambda rows: records.lines[1:][rows])
+        rows = line_numbers(short, data_lines)
         raise DataError(f"{path}: {rows} ha{'ve' if short.size > 1 else 's'} fewer fields than the header")
     return trailing
 
@@ -140,7 +141,7 @@ def read_table(path: Path, params: Params, lines: PhysicalLines | None = None) -
     if not raw.strip():
         raise DataError(f"{path}: the file is empty")
     text = decode(path, raw, params.encoding)
-    trailing = False
+    trailing, header = False, []  # the header's names as written: pandas would quietly rename one given twice
     if len(params.csv_sep) == 1:
         try:
             records = scan_records(io.StringIO(text), params.csv_sep)
@@ -149,6 +150,7 @@ def read_table(path: Path, params: Params, lines: PhysicalLines | None = None) -
         if lines is not None:
             lines.know(records)
         trailing = check_records(path, records, params)
+        header = [column_key(name) for name in records.header]
     try:
         with warnings.catch_warnings():  # pandas warns that index_col=False drops the trailing empty fields: that is the point
             warnings.simplefilter("ignore", pd.errors.ParserWarning)
@@ -157,7 +159,6 @@ def read_table(path: Path, params: Params, lines: PhysicalLines | None = None) -
             )
     except (pd.errors.ParserError, csv.Error) as err:
         raise DataError(f"{path}: cannot be parsed as CSV with separator {params.csv_sep!r}: {err}") from err
-    header = header_fields(io.StringIO(text), params.csv_sep)
     twice = sorted({name for name in header if header.count(name) > 1})
     if twice:
         raise DataError(f"{path}: the header names column{'s' if len(twice) > 1 else ''} {', '.join(map(repr, twice))} twice")
