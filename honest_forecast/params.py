@@ -68,6 +68,8 @@ class Params:
     time_column: str = "timestamp"
     target_column: str = "demand_gw"
     covariates: tuple[str, ...] = ()
+    known_covariates: tuple[str, ...] = ()
+    known_covariates_forecast: tuple[str, ...] = ()
     csv_sep: str = ","
     decimal: str = "."
     thousands: str = ""
@@ -118,6 +120,11 @@ class Params:
     ridge_alpha: float = 1.0
     interval_levels: tuple[float, ...] = (0.8, 0.95)
 
+    @property
+    def value_columns(self) -> tuple[str, ...]:
+        """Every numeric column read: the target, the past-only covariates, then those known in advance."""
+        return (self.target_column, *self.covariates, *self.known_covariates)
+
     def layer_activations(self) -> tuple[str, ...]:
         """One activation per recurrent layer: a single name applies to all."""
         if len(self.activation) == 1:
@@ -144,6 +151,18 @@ RULES: dict[str, _Rule] = {
     "time_column": _Rule(str),
     "target_column": _Rule(str),
     "covariates": _Rule(str, sequence=True, hint="a list of column names, e.g. [temperature_c, workday]"),
+    "known_covariates": _Rule(
+        str,
+        sequence=True,
+        hint="columns whose value at each target time is known when the forecast is made, e.g. [workday]; "
+        "the file's rows after the last target value give them for the forecast",
+    ),
+    "known_covariates_forecast": _Rule(
+        str,
+        sequence=True,
+        hint="those of 'known_covariates' that production only has as a forecast (a weather forecast), "
+        "e.g. [temperature_c]; the backtest is also scored with their seasonal-naive forecast in their place",
+    ),
     "csv_sep": _Rule(str, nonempty=True, hint="the character between fields, e.g. ',' or ';' (a tab: \"\\t\")"),
     "decimal": _Rule(str, choices=(".", ",")),
     "thousands": _Rule(str, choices=("", ",", ".", "'", " "), hint="the thousands separator in numbers, '' for none"),
@@ -286,7 +305,7 @@ def _coerce(key: str, value: Any) -> Any:
 
 def _coerce_with(key: str, value: Any, rule: _Rule) -> Any:
     if rule.sequence:
-        if value is None and key == "covariates":
+        if value is None and key in ("covariates", "known_covariates", "known_covariates_forecast"):
             items = []
         else:
             items = value if isinstance(value, list) else [value]
@@ -340,8 +359,32 @@ def _check_together(params: Params) -> None:
         raise ParamError(
             f"param 'covariates' lists the target column '{params.target_column}'; its past values are always an input already"
         )
-    if len(set(params.covariates)) != len(params.covariates):
-        raise ParamError(f"param 'covariates' lists a column twice: {list(params.covariates)}")
+    for key in ("covariates", "known_covariates", "known_covariates_forecast"):
+        listed = getattr(params, key)
+        if len(set(listed)) != len(listed):
+            raise ParamError(f"param '{key}' lists a column twice: {list(listed)}")
+    _check_known(params)
+
+
+def _check_known(params: Params) -> None:
+    """A known covariate is read at the target times: never the target, never also a past-only input."""
+    if params.target_column in params.known_covariates:
+        raise ParamError(
+            f"param 'known_covariates' lists the target column '{params.target_column}'; "
+            "its value at a target time is what is forecast, not known"
+        )
+    both = [name for name in params.known_covariates if name in params.covariates]
+    if both:
+        raise ParamError(
+            f"column '{both[0]}' is in both 'covariates' (past values only) and 'known_covariates' (values at the "
+            "target times); list it in one of them"
+        )
+    stray = [name for name in params.known_covariates_forecast if name not in params.known_covariates]
+    if stray:
+        raise ParamError(
+            f"param 'known_covariates_forecast' lists '{stray[0]}', which is not in 'known_covariates' "
+            f"({list(params.known_covariates)}); it names which known covariates are only forecast in production"
+        )
 
 
 def parse_params(raw: Any, source: str = str(PARAMS_FILE)) -> Params:

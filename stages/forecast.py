@@ -12,6 +12,7 @@ import warnings
 import pandas as pd
 
 from honest_forecast.cli import quiet_tensorflow, run_stage
+from honest_forecast.data.future import future_times
 from honest_forecast.data.lines import time_text
 from honest_forecast.data.series import Series, load_series
 from honest_forecast.forecasting.compose import (
@@ -21,7 +22,6 @@ from honest_forecast.forecasting.compose import (
     recent_history,
     statistical_from_last_row,
 )
-from honest_forecast.forecasting.future import future_times
 from honest_forecast.forecasting.growth import rows_added
 from honest_forecast.forecasting.intervals import backtest_residuals, earned_radii
 from honest_forecast.io import atomic_path, load_arrays, read_json, write_json
@@ -56,8 +56,7 @@ from honest_forecast.forecasting.summary import forecast_summary  # noqa: E402
 
 def main() -> None:
     params = load_params()
-    stored, current = Series.load(SERIES_FILE), load_series(params).series
-    added = rows_added(params.data_path, stored, current)
+    stored = Series.load(SERIES_FILE)
     metrics, fold = read_json(METRICS_FILE), fold_paths(1)
     names = methods_to_forecast(metrics["selected"])
     train_end = fold_rows(stored.rows, params.train_frac, params.valid_frac, 1)[0]
@@ -66,8 +65,20 @@ def main() -> None:
     ]
     trained = WindowStore.load(fold.arrays)
     scaler = Scaler.from_dict(read_json(fold.scaler))
-    future = future_times(current.timestamps, current.freq, params.horizon)
-    store, start = origin_store(current, future, scaler, trained.spec, params.calendar, params.target_calendar, trained.delta)
+    ingested = load_series(params)
+    current, ahead = ingested.series, ingested.future
+    added = rows_added(params.data_path, stored, current)
+    future = future_times(current.timestamps, current.freq, params.horizon) if ahead is None else ahead.timestamps
+    store, start = origin_store(
+        current,
+        future,
+        scaler,
+        trained.spec,
+        params.calendar,
+        params.target_calendar,
+        trained.delta,
+        None if ahead is None else ahead.known,
+    )
     refuse_missing_inputs(current, store, start, current.names)
     points = simple_forecasts(current.target, params.horizon, current.season, params.window)
     points |= statistical_from_last_row(

@@ -20,16 +20,17 @@ def main() -> None:
         series.calendar_times,  # the calendar follows the wall clock the file states
         series.target,
         series.covariates,
-        series.names,
+        series.column_names,
         params,
         series.calendar_kind,
         series.season,
         series.filled_target,
         (train_end, valid_end),
+        series.known,
     )
     fit_rows = (0, train_end - 1) if params.scaler_fit == "train" else (0, series.rows - 1)
     store.save(paths.arrays)
-    write_json(paths.scaler, scaler.to_dict(series.names, fit_rows))
+    write_json(paths.scaler, scaler.to_dict(series.column_names, fit_rows))
     write_json(paths.audit, {"fold": paths.fold, **report})
     counts = ", ".join(f"{block} {report['blocks'][block]['windows']}" for block in BLOCKS)
     print(f"windows (fold {paths.fold}): {counts}; leak_free={report['checks']['leak_free']}")

@@ -27,6 +27,7 @@ from honest_forecast.windows.scaling import Scaler, to_original_units
 from honest_forecast.windows.store import WindowStore, chunks
 
 EVALUATED_BLOCKS = ("valid", "test")
+STAND_IN = "each forecast-only covariate's seasonal naive from the window's origin, in place of its actual value"
 TRAIN_SCORED_WINDOWS = 1 << 18  # training windows scored for the diagnostics at most (see train_sample)
 
 
@@ -119,10 +120,13 @@ def forecast_blocks(
     (:func:`load_statistical` with ``train_end - 1``); it is emptied once read.
     """
     linear_ar = fit_linear_autoregression(store, store.starts["train"], params.ridge_alpha)
+    # Covariates only forecast in production are scored as production will read them: every figure
+    # rests on their stand-ins; the actual values give a second, optimistic score of the two that read them.
+    scored = store.with_forecast_stand_ins() if store.has_forecast_only else store
     blocks: dict = {}
     for block in EVALUATED_BLOCKS:
         starts, left_out = scored_starts(store, block, season)
-        forecasts = forecasts_for_block(model, store, starts, target, scaler, linear_ar, statistical, train_end - 1, season)
+        forecasts = forecasts_for_block(model, scored, starts, target, scaler, linear_ar, statistical, train_end - 1, season)
         # Every method on the same points: a point some method cannot forecast (its seasonal-naive
         # source is a missing value) is left out for all of them.
         usable = np.all([np.isfinite(forecast).all(axis=1) for forecast in forecasts.values()], axis=0)
@@ -134,14 +138,28 @@ def forecast_blocks(
             "rows": rows,
             "actual": target[rows],
             "forecasts": forecasts,
-            "keras": evaluate_windows(model, store, starts),
+            "keras": evaluate_windows(model, scored, starts),
             "starts": starts,
             "left_out": left_out,
             "without_every_forecast": int((~usable).sum()),
         }
+        if store.has_forecast_only:
+            blocks[block]["as_known"] = reading_actual_values(model, store, starts, scaler, linear_ar, forecasts["persistence"])
     statistical.clear()  # every origin's forecasts of a long series: let go as soon as both blocks have theirs
     blocks["training"] = training_figures(model, store, target, blocks["valid"], params.seed)
     return blocks
+
+
+def reading_actual_values(
+    model: keras.Model, store: WindowStore, starts: np.ndarray, scaler: Scaler, linear_ar: object, persistence: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The network's and the ridge's forecasts with every known covariate's actual value: what a backtest would claim."""
+    last_input = store.last_inputs(starts)
+    return {
+        "persistence": persistence,
+        NETWORK: to_original_units(predict_windows(model, store, starts), last_input, scaler, store.delta),
+        "linear_ar": to_original_units(linear_forecast(linear_ar, store, starts), last_input, scaler, store.delta),
+    }
 
 
 def training_figures(model: keras.Model, store: WindowStore, target: np.ndarray, valid: dict, seed: int) -> dict:
@@ -149,7 +167,8 @@ def training_figures(model: keras.Model, store: WindowStore, target: np.ndarray,
     train_starts = store.starts["train"]
     sampled = train_sample(train_starts, seed)
     valid_scores = valid["keras"]
-    if not np.array_equal(valid["starts"], store.starts["valid"]):  # reordered or thinned: score them all, as stored
+    # reordered, thinned or read with stand-ins: score them all, as stored and as training read them
+    if store.has_forecast_only or not np.array_equal(valid["starts"], store.starts["valid"]):
         valid_scores = evaluate_windows(model, store, store.starts["valid"])
     return {
         "train_scores": evaluate_windows(model, store, sampled),
@@ -176,6 +195,16 @@ def evaluate(
         metrics[block]["points"] = int(scored["actual"].size)
         metrics[block]["windows_without_a_season_of_history"] = scored["left_out"]
         metrics[block]["windows_without_every_forecast"] = scored["without_every_forecast"]
+    if "as_known" in blocks["valid"]:
+        metrics["known_covariates"] = {
+            "forecast_only": list(params.known_covariates_forecast),
+            "stand_in": STAND_IN,
+            "with_actual_values": {
+                block: score(blocks[block]["as_known"], blocks[block]["actual"], mase_scale)
+                | {"points": int(blocks[block]["actual"].size)}
+                for block in EVALUATED_BLOCKS
+            },
+        }
     metrics["selected"] = selection_summary(metrics)
     rival = metrics["selected"]["best_baseline"]["valid"]  # chosen on valid, like everything the test block judges
     rows, actual, forecasts = (blocks["test"][key] for key in ("rows", "actual", "forecasts"))

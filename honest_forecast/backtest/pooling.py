@@ -106,6 +106,8 @@ def pool(
     for block in ("valid", "test"):
         metrics[block] = pooled_block([fold[block] for fold in fold_metrics], names)
     # one fold: its own choice, made on unrounded scores (metrics.json keeps 6 significant digits)
+    if "known_covariates" in first:
+        metrics["known_covariates"] = pooled_stand_ins([fold["known_covariates"] for fold in fold_metrics], metrics)
     metrics["selected"] = first["selected"] if len(fold_metrics) == 1 else selection_summary(metrics)
     rival = metrics["selected"]["best_baseline"]["valid"]
     ordered = folds_in_time_order(fold_tests)
@@ -121,6 +123,28 @@ def pool(
     model_bounds = {f"{NETWORK}_{key}": bounds[NETWORK][key] for key in levels}
     table = predictions_table(timestamps, rows, actual, forecasts, model_bounds)
     return metrics, table, leads
+
+
+def pooled_stand_ins(fold_known: list[dict], metrics: dict) -> dict:
+    """The folds' scores with every known covariate's actual value, pooled, and how much the stand-ins cost each method.
+
+    ``mae_rise`` is the MAE with the stand-ins (the figures ``metrics`` holds) over the MAE with the
+    actual values, less one: what believing the optimistic backtest would overstate.
+    """
+    names = [name for name in fold_known[0]["with_actual_values"]["test"] if name != "points"]
+    with_actual = {
+        block: pooled_block([fold["with_actual_values"][block] for fold in fold_known], names) for block in ("valid", "test")
+    }
+    rise = {
+        block: {
+            name: metrics[block][name]["mae"] / with_actual[block][name]["mae"] - 1 for name in names if name != "persistence"
+        }
+        for block in ("valid", "test")
+    }
+    return {key: fold_known[0][key] for key in ("forecast_only", "stand_in")} | {
+        "with_actual_values": with_actual,
+        "mae_rise": rise,
+    }
 
 
 def pooled_diagnostics(fold_diagnostics: list[dict]) -> dict:

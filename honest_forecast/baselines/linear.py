@@ -37,7 +37,8 @@ def fit_linear_autoregression(store: WindowStore, starts: np.ndarray, alpha: flo
     matrix is never built: its centred normal equations are summed over chunks of windows and
     solved in float64, the same problem to within rounding (tests/test_baselines.py compares them).
     """
-    cells = (store.spec.window * store.features.shape[1] + store.spec.horizon * store.known_width) * len(starts)
+    window, channels, horizon, known = store.shape
+    cells = (window * channels + horizon * known) * len(starts)
     if cells * np.dtype(np.float64).itemsize <= EXACT_RIDGE_BYTES:
         inputs, y = store.cut(starts)
         return Ridge(alpha=alpha, solver="svd").fit(linear_features(inputs), y)

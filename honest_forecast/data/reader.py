@@ -55,7 +55,7 @@ def read_whole(path: Path, params: Params, lines: PhysicalLines | None = None) -
             f"'{column}' takes {len(ids)} values ({shown}), each with its own times in order (long format). "
             f"Forecast one series per run: keep the rows of one {column} in the file"
         ) from err
-    names = [params.target_column, *params.covariates]
+    names = list(params.value_columns)
     values = np.column_stack(
         [parse_numbers(path, table[column_key(name)], name, params.decimal, params.thousands, lines)[0] for name in names]
     )

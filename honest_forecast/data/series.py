@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from honest_forecast.data.future import steps_after
 from honest_forecast.data.gaps import fill_missing, regularize
 from honest_forecast.data.lines import PhysicalLines, time_text
 from honest_forecast.data.reader import read_in_pieces, read_whole
@@ -43,6 +44,8 @@ class Series:
     seasons: tuple[int, ...]  # every period a model should use (a sub-daily series: the day and the week)
     filled_target: np.ndarray  # bool per row
     wall_times: np.ndarray | None = None
+    known: np.ndarray | None = None  # (rows, len(known_names)): covariates known in advance, read at the target times
+    known_names: tuple[str, ...] = ()
 
     @property
     def rows(self) -> int:
@@ -54,6 +57,20 @@ class Series:
         return [self.target_name, *self.covariate_names]
 
     @property
+    def column_names(self) -> list[str]:
+        """Every column read: ``names``, then the covariates known in advance."""
+        return [*self.names, *self.known_names]
+
+    @property
+    def known_values(self) -> np.ndarray:
+        return np.zeros((self.rows, 0)) if self.known is None else self.known
+
+    @property
+    def values(self) -> np.ndarray:
+        """Every column as read, (rows, columns) in the order of ``column_names``."""
+        return np.column_stack([self.target, self.covariates, self.known_values])
+
+    @property
     def calendar_times(self) -> np.ndarray:
         """The times calendar inputs follow: the wall clock the file states, else the timestamps."""
         return self.timestamps if self.wall_times is None else self.wall_times
@@ -61,6 +78,7 @@ class Series:
     def head(self, end: int) -> Series:
         """The series as a fold sees it: the rows before ``end`` only (views, not copies)."""
         wall_times = None if self.wall_times is None else self.wall_times[:end]
+        known = None if self.known is None else self.known[:end]
         return Series(
             self.timestamps[:end],
             self.target[:end],
@@ -73,6 +91,8 @@ class Series:
             self.seasons,
             self.filled_target[:end],
             wall_times,
+            known,
+            self.known_names,
         )
 
     def save(self, path: Path | str) -> None:
@@ -89,6 +109,7 @@ class Series:
             calendar_kind=np.array(self.calendar_kind),
             filled_target=self.filled_target,
             **({"wall_times": self.wall_times} if self.wall_times is not None else {}),
+            **({"known": self.known, "known_names": np.array(self.known_names, dtype=str)} if self.known_names else {}),
         )
 
     @classmethod
@@ -106,6 +127,8 @@ class Series:
             seasons=tuple(int(season) for season in arrays["seasons"]),
             filled_target=arrays["filled_target"],
             wall_times=arrays.get("wall_times"),
+            known=arrays.get("known"),
+            known_names=tuple(str(name) for name in arrays.get("known_names", ())),
         )
 
 
@@ -119,6 +142,15 @@ class Ingested:
     filled: int = 0  # values filled by the missing-value policy
     missing: int = 0  # values left missing (policy 'skip'): windows that would need them are not cut
     time_note: str = ""  # how the time column was read, where it was not written as times (Unix seconds, YYYYMMDD)
+    future: Ahead | None = None  # the file's rows after the last target value, where known covariates are read
+
+
+@dataclass(frozen=True)
+class Ahead:
+    """The ``horizon`` rows after the last target value: their times and the known covariates' values there."""
+
+    timestamps: np.ndarray
+    known: np.ndarray  # (horizon, known covariates)
 
 
 def load_series(params: Params) -> Ingested:
@@ -127,7 +159,7 @@ def load_series(params: Params) -> Ingested:
     lines = PhysicalLines(path, codec_for(params.encoding), params.csv_sep)
     columns = read_in_pieces(path, params, lines)
     stamps, offsets, values, read_as = read_whole(path, params, lines) if columns is None else columns
-    names = [params.target_column, *params.covariates]
+    names = list(params.value_columns)
     refuse_empty_columns(path, values, names)
     spacing, freq_source = spacing_for(path, stamps, params.freq, params.time_column, lines)
     if offsets is not None:  # carried through regularize as a column; an inserted row keeps the offset before it
@@ -137,13 +169,20 @@ def load_series(params: Params) -> Ingested:
     if offsets is not None:
         offsets, values = pd.Series(values[:, -1]).ffill().to_numpy(), values[:, :-1]
         wall_times = stamps + (offsets * 1e9).astype("timedelta64[ns]")
+    future = None
+    if params.known_covariates:
+        end, future = rows_ahead(path, stamps, values, names, len(params.known_covariates), spacing, params.horizon)
+        # the rows after the last target value are the future the forecast reads; none is a missing value
+        stamps, values = stamps[:end], values[:end]
+        wall_times = None if wall_times is None else wall_times[:end]
+    known_count = len(params.known_covariates)
     before = np.isnan(values[:, 0])
     values, filled = fill_missing(path, stamps, values, names, params.missing, params.max_gap, params.max_fill_share)
     filled_target = before & np.isfinite(values[:, 0])
     target = values[:, 0]
-    known = target[np.isfinite(target)]
-    if known.size == 0 or known.min() == known.max():
-        shown = f" ({known[0]:g})" if known.size else ""
+    observed = target[np.isfinite(target)]
+    if observed.size == 0 or observed.min() == observed.max():
+        shown = f" ({observed[0]:g})" if observed.size else ""
         raise DataError(
             f"{path}: column '{params.target_column}' is constant{shown}; "
             "there is nothing to forecast and scaling would divide by zero"
@@ -152,7 +191,7 @@ def load_series(params: Params) -> Ingested:
     series = Series(
         stamps,
         target,
-        values[:, 1:],
+        values[:, 1 : len(names) - known_count],
         params.target_column,
         tuple(params.covariates),
         freq=spacing.alias,
@@ -161,9 +200,45 @@ def load_series(params: Params) -> Ingested:
         seasons=seasons,
         filled_target=filled_target,
         wall_times=wall_times,
+        known=values[:, len(names) - known_count :] if known_count else None,
+        known_names=tuple(params.known_covariates),
     )
     time_note = f"column '{params.time_column}' {TIME_NOTES[read_as]}" if read_as in TIME_NOTES else ""
-    return Ingested(series, spacing, freq_source, filled=filled, missing=int(np.isnan(values).sum()), time_note=time_note)
+    missing = int(np.isnan(values).sum())
+    return Ingested(series, spacing, freq_source, filled=filled, missing=missing, time_note=time_note, future=future)
+
+
+def rows_ahead(
+    path: Path, stamps: np.ndarray, values: np.ndarray, names: list[str], known: int, spacing: Spacing, horizon: int
+) -> tuple[int, Ahead]:
+    """Where the observed rows end (after the last target value) and the ``horizon`` rows after it.
+
+    Those trailing rows carry the known covariates' values at the forecast's times; their empty
+    target is the future, never a missing value. Too few of them, or an empty known value in one,
+    is refused: a forecast would have to invent it.
+    """
+    observed = np.flatnonzero(np.isfinite(values[:, 0]))
+    end = int(observed[-1]) + 1
+    target, first_known = names[0], names[len(names) - known]
+    after = f"after the last value of '{target}' ({time_text(stamps, end - 1)})"
+    times = stamps[end : end + horizon]
+    if len(times) < horizon:
+        wanted = steps_after(stamps[:end], spacing, horizon) if spacing.kind != "none" else None
+        at = f"at {time_text(wanted, len(times))}" if wanted is not None else f"at step {len(times) + 1}"
+        raise DataError(
+            f"{path}: column '{first_known}' (a known covariate) has {len(times)} of the {horizon} rows {after} that the "
+            f"forecast reads it at (param 'horizon'); the first one missing is {at}: add rows with '{target}' empty and "
+            "every known covariate filled"
+        )
+    ahead = values[end : end + horizon, len(names) - known :]
+    gaps = np.argwhere(np.isnan(ahead))
+    if gaps.size:
+        row, column = (int(index) for index in gaps[0])
+        raise DataError(
+            f"{path}: column '{names[len(names) - known + column]}' (a known covariate) is empty at "
+            f"{time_text(times, row)}, one of the {horizon} rows {after} that the forecast reads it at; fill it in the file"
+        )
+    return end, Ahead(times, ahead)
 
 
 def refuse_empty_columns(path: Path, values: np.ndarray, names: list[str]) -> None:

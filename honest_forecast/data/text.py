@@ -81,7 +81,7 @@ def column_key(name: str) -> str:
 
 
 def wanted_columns(params: Params) -> list[str]:
-    return [column_key(name) for name in (params.time_column, params.target_column, *params.covariates)]
+    return [column_key(name) for name in (params.time_column, *params.value_columns)]
 
 
 def decode(path: Path, raw: bytes, encoding: str) -> str:
@@ -166,7 +166,7 @@ def read_table(path: Path, params: Params, lines: PhysicalLines | None = None) -
     if short.size:
         raise DataError(f"{path}: {line_numbers(short, lines)} ha{'ve' if short.size > 1 else 's'} fewer fields than the header")
     table.columns = [column_key(column) for column in table.columns]
-    for column, key in zip((params.time_column, params.target_column, *params.covariates), wanted_columns(params), strict=True):
+    for column, key in zip((params.time_column, *params.value_columns), wanted_columns(params), strict=True):
         if key not in table.columns:
             found = ", ".join(repr(c) for c in table.columns)
             hint = ""

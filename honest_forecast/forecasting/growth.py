@@ -16,11 +16,11 @@ def rows_added(source: str, stored: Series, current: Series) -> int:
 
     Every old row must be as it was, time and values: the models were fit and scored on them.
     """
-    same_setup = (stored.names, stored.freq, stored.season) == (current.names, current.freq, current.season)
+    same_setup = (stored.column_names, stored.freq, stored.season) == (current.column_names, current.freq, current.season)
     if not same_setup:
         raise DataError(
-            f"{source}: the series now reads as {current.names} every {current.freq} (season {current.season}), not as "
-            f"{stored.names} every {stored.freq} (season {stored.season}) as in the backtest; {RERUN}"
+            f"{source}: the series now reads as {current.column_names} every {current.freq} (season {current.season}), not as "
+            f"{stored.column_names} every {stored.freq} (season {stored.season}) as in the backtest; {RERUN}"
         )
     rows = stored.rows
     if current.rows < rows:
@@ -29,8 +29,7 @@ def rows_added(source: str, stored: Series, current: Series) -> int:
             f"scored on ({time_text(stored.timestamps, -1)}); {RERUN}"
         )
     changed = current.timestamps[:rows] != stored.timestamps
-    old = np.column_stack([stored.target, stored.covariates])
-    new = np.column_stack([current.target[:rows], current.covariates[:rows]])
+    old, new = stored.values, current.values[:rows]
     changed |= ~((old == new) | (np.isnan(old) & np.isnan(new))).all(axis=1)
     if changed.any():
         first = int(np.argmax(changed))

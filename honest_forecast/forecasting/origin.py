@@ -28,11 +28,13 @@ def origin_store(
     calendar: bool,
     target_calendar: bool,
     delta: bool,
+    known_ahead: np.ndarray | None = None,
 ) -> tuple[WindowStore, np.ndarray]:
     """The rows of ``series`` then ``horizon`` empty rows at the ``future`` times, as the windows stage stores rows.
 
     Returns the store and the one window start, that of the window of the last ``window`` rows.
-    The empty rows are never read as inputs: only their times are, as the known slot of each target.
+    The empty rows are never read as inputs: only their times are, as the known slot of each target,
+    and the known covariates' values there (``known_ahead``, from the file's rows after the last target).
     """
     rows, horizon = series.rows, spec.horizon
     if rows < spec.window:
@@ -43,13 +45,16 @@ def origin_store(
     elif series.wall_times is not None:  # the clock the file states goes on at the last row's offset from UTC
         future = future + (series.wall_times[-1] - series.timestamps[-1])
     times = np.concatenate([times, future])
-    columns = 1 + series.covariates.shape[1]
-    raw = np.vstack([np.column_stack([series.target, series.covariates]), np.full((horizon, columns), np.nan)])
-    scaled = scaler.transform(raw)
-    features = feature_table(scaled, times, series.calendar_kind if calendar else None)
+    past = 1 + series.covariates.shape[1]
+    ahead = np.full((horizon, past), np.nan)
+    if series.known_names:
+        ahead = np.column_stack([ahead, known_ahead])
+    scaled = scaler.transform(np.vstack([series.values, ahead]))
+    features = feature_table(scaled[:, :past], times, series.calendar_kind if calendar else None)
     slot, width, _ = known_inputs(times, series.calendar_kind if target_calendar else "none")
     start = np.array([rows - spec.window])
-    store = WindowStore(spec, features, scaled[:, 0].copy(), slot, width, delta, {"forecast": start})
+    known = scaled[:, past:].astype(np.float32)
+    store = WindowStore(spec, features, scaled[:, 0].copy(), slot, width, delta, {"forecast": start}, known)
     return store, start
 
 

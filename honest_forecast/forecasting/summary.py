@@ -8,6 +8,8 @@ from honest_forecast.data.lines import time_text
 from honest_forecast.data.series import Series
 from honest_forecast.forecasting.compose import PastTheEnd, expected_errors
 
+READ_FROM = "the file's rows after the last target value"
+
 
 def forecast_summary(result: PastTheEnd, series: Series, added: int, folds: tuple[int, ...], leads: pd.DataFrame) -> dict:
     names = list(result.points)
@@ -27,5 +29,15 @@ def forecast_summary(result: PastTheEnd, series: Series, added: int, folds: tupl
             "calibration": f"split-conformal per lead on the absolute errors of the valid and test blocks of folds {list(folds)}",
             "points_per_lead": result.calibration_points,
         },
+        **(
+            {
+                "known_covariates": {
+                    "columns": list(series.known_names),
+                    "read_from": "the file's rows after the last target value",
+                }
+            }
+            if series.known_names
+            else {}
+        ),
         "backtest_test_mae_by_lead": {name: expected_errors(leads, name) for name in names if f"{name}_mae" in leads},
     }

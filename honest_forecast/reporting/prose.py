@@ -135,6 +135,41 @@ def forecast_section(forecast: pd.DataFrame, about: dict, unit: str) -> list[str
     ]
 
 
+def known_covariates_section(metrics: dict, known: tuple[str, ...], unit: str) -> list[str]:
+    """Which covariates are read at the target times and, for those only forecast in production, what that costs."""
+    if not known:
+        return []
+    lines = [
+        "## Covariates known in advance",
+        "",
+        f"{', '.join(f'`{name}`' for name in known)} are read at each target time by the network and the ridge; "
+        "the forecast reads them from the file's rows after the last target value.",
+    ]
+    stand_ins = metrics.get("known_covariates")
+    if not stand_ins:
+        return [*lines, ""]
+    only = ", ".join(f"`{name}`" for name in stand_ins["forecast_only"])
+    with_actual, rise = stand_ins["with_actual_values"]["test"], stand_ins["mae_rise"]["test"]
+    network_rise, before, after = rise[NETWORK], with_actual[NETWORK]["mae"], metrics["test"][NETWORK]["mae"]
+    direction = "rises" if network_rise >= 0 else "falls"
+    lines += [
+        "",
+        f"{only} {'is' if len(stand_ins['forecast_only']) == 1 else 'are'} only forecast in production, so every figure in "
+        f"this report scores them with {stand_ins['stand_in']}. With {only} forecast rather than known, the network's "
+        f"test MAE {direction} {abs(network_rise):.0%} ({before:.4g} to {after:.4g} {unit})"
+        f": that is closer to what you will get. Selection uses these realistic scores.",
+        "",
+        "| method | test MAE, stand-ins (used) | test MAE, actual values | change |",
+        "|---|---:|---:|---:|",
+        *(
+            f"| {name} | {metrics['test'][name]['mae']:.4g} | {with_actual[name]['mae']:.4g} | {change:+.1%} |"
+            for name, change in rise.items()
+        ),
+        "",
+    ]
+    return lines
+
+
 def render_report(
     metrics: dict,
     diagnostics: dict,
@@ -171,6 +206,7 @@ def render_report(
         verdict(metrics),
         skipped_note(metrics),
         "",
+        *known_covariates_section(metrics, params.known_covariates, unit),
         f"Windows audit: {leak} (train targets end at row {audit['blocks']['train']['target_rows'][1]}, "
         f"valid targets start at row {audit['blocks']['valid']['target_rows'][0]}; scaler fit on {audit['scaler_fit']} rows).",
         "",

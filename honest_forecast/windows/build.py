@@ -66,6 +66,18 @@ def check_blocks(target: np.ndarray, bounds: tuple[int, int], name: str) -> None
             )
 
 
+def known_covariate_entry(name: str, forecast_only: bool) -> dict:
+    """The audit's entry of a covariate read at the target times."""
+    if forecast_only:
+        role = (
+            "known covariate, only a forecast in production: its value at each target time in training; scored both "
+            "with it and with its seasonal naive from the window's origin in its place (the figures used)"
+        )
+    else:
+        role = "known covariate: its value at each target time, known in advance"
+    return {"name": name, "width": 1, "role": role}
+
+
 def check_finite(raw: np.ndarray, scaled: np.ndarray, scaler: Scaler, names: list[str]) -> None:
     """Every known value must stay finite through scaling (values near 1e308 overflow), checked in float64."""
     broken = (~np.isfinite(scaled) & np.isfinite(raw)).any(axis=0) | ~np.isfinite(scaler.center) | ~np.isfinite(scaler.scale)
@@ -87,11 +99,14 @@ def build_windows(
     season: int = 1,
     filled_target: np.ndarray | None = None,
     bounds: tuple[int, int] | None = None,
+    known_covariates: np.ndarray | None = None,
 ) -> tuple[WindowStore, Scaler, dict]:
     """Pure core of the stage: the scaled rows and each block's window starts, the fitted scaler and the audit.
 
     ``calendar_kind`` comes from ingest (series.npz): which calendar the spacing has to encode.
     ``bounds`` (train end, valid end) default to the fractions' single split; a fold passes its own.
+    ``known_covariates`` (rows, k) are the covariates known in advance, named last in ``names`` and read at the
+    target times; those in ``params.known_covariates_forecast`` are only forecast in production.
     """
     spec = WindowSpec(params.window, params.horizon)
     rows = len(target)
@@ -104,7 +119,9 @@ def build_windows(
             f"leave a block without a whole window (window {spec.window} + horizon {spec.horizon}); "
             "use more data or lower 'window'/'horizon', or change the '*_frac' params"
         )
-    raw = np.column_stack([target, covariates]).astype(np.float64)
+    known_covariates = np.zeros((rows, 0)) if known_covariates is None else known_covariates
+    past_columns = 1 + covariates.shape[1]
+    raw = np.column_stack([target, covariates, known_covariates]).astype(np.float64)
     if season >= train_end:
         raise DataError(
             f"param 'season' is {season} but the train block has {train_end} rows; MASE and the seasonal naive "
@@ -122,8 +139,10 @@ def build_windows(
     train_stats = fit_scaler(raw[:train_end], params.scaler)
     del raw, fit_rows
     channels = [{"name": names[0], "role": "target: past values inside the window"}]
-    channels += [{"name": name, "role": "covariate: past values inside the window"} for name in names[1:]]
-    features = feature_table(scaled, timestamps, calendar_kind if params.calendar else None)
+    channels += [{"name": name, "role": "covariate: past values inside the window"} for name in names[1:past_columns]]
+    features = feature_table(scaled[:, :past_columns], timestamps, calendar_kind if params.calendar else None)
+    known_values = scaled[:, past_columns:].astype(np.float32)
+    forecast_only = np.array([name in params.known_covariates_forecast for name in names[past_columns:]], dtype=bool)
     scaled_target = scaled[:, 0].copy()
     del scaled
     if params.calendar:
@@ -135,7 +154,8 @@ def build_windows(
     asked = [name for name, on in (("calendar", params.calendar), ("target_calendar", params.target_calendar)) if on]
     if calendar_kind == "none" and asked:
         calendar["note"] = f"{' and '.join(asked)} gave no input: {NO_CALENDAR}"
-    missing = np.isnan(features).any(axis=1)
+    known += [known_covariate_entry(name, only) for name, only in zip(names[past_columns:], forecast_only, strict=True)]
+    missing = np.isnan(features).any(axis=1) | np.isnan(known_values).any(axis=1)
     starts = assign_windows(rows, spec, params, bounds, missing)
     # A target the missing-value policy made up may feed inputs, but no metric may grade a forecast against it.
     filled = np.zeros(rows, dtype=bool) if filled_target is None else filled_target.astype(bool)
@@ -150,7 +170,25 @@ def build_windows(
             f"the {empty[0]} block has no window of {spec.span} rows without a missing value "
             f"({int(missing.sum())} rows have one); use a shorter 'window' or fill short gaps with 'missing: interpolate'"
         )
-    store = WindowStore(spec, features, scaled_target, known_slot, known_width, params.target == "delta", starts)
+    store = WindowStore(
+        spec,
+        features,
+        scaled_target,
+        known_slot,
+        known_width,
+        params.target == "delta",
+        starts,
+        known_values,
+        forecast_only,
+        season,
+    )
+    stand_ins_missing = {block: 0 for block in BLOCKS}
+    if store.has_forecast_only:  # both variants score the same windows: none whose stand-in would be a missing value
+        for block in ("valid", "test"):
+            stand_ins = store.known_values[store.stand_in_rows(starts[block])][..., forecast_only]
+            usable = ~np.isnan(stand_ins).any(axis=(1, 2))
+            stand_ins_missing[block] = int((~usable).sum())
+            starts[block] = starts[block][usable]
     report = audit(starts, spec, scaler, train_stats, channels, known, params, bounds, rows, calendar)
     edges = (0, train_end, valid_end, rows)
     report["missing"] = {
@@ -161,6 +199,7 @@ def build_windows(
             else None,
             "filled_targets_left_out": filled_out.get(block, 0),
             "filled_values": int(filled[lo:hi].sum()),
+            **({"windows_without_a_stand_in": stand_ins_missing[block]} if store.has_forecast_only else {}),
         }
         for block, lo, hi in zip(BLOCKS, edges[:-1], edges[1:], strict=True)
     }

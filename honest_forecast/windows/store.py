@@ -8,7 +8,7 @@ grows with the series' length, never with ``window`` x windows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +69,10 @@ class WindowStore:
     target in float64, from which targets are cut (less the last input when ``delta``) and only
     then rounded to float32, as the network sees them. ``known_slot`` is each row's one-hot slot of
     what is known in advance about its time (``known_width`` slots; width 0: nothing).
+    ``known_values`` (rows, k) are the scaled covariates known in advance, read at the target rows.
+    Those flagged in ``forecast_only`` are, in production, only a forecast: a store ``as_forecast``
+    reads in their place each column's seasonal naive (period ``stand_in_season``) from the
+    window's own origin, a value from no later than the last input.
     """
 
     spec: WindowSpec
@@ -78,6 +82,10 @@ class WindowStore:
     known_width: int
     delta: bool
     starts: dict[str, np.ndarray]
+    known_values: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    forecast_only: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    stand_in_season: int = 1
+    as_forecast: bool = False
 
     @classmethod
     def load(cls, path: Path | str) -> WindowStore:
@@ -90,6 +98,15 @@ class WindowStore:
             known_width=int(arrays["known_width"]),
             delta=bool(arrays["delta"]),
             starts={block: arrays[f"starts_{block}"] for block in BLOCKS},
+            **(
+                {
+                    "known_values": arrays["known_values"],
+                    "forecast_only": arrays["forecast_only"],
+                    "stand_in_season": int(arrays["stand_in_season"]),
+                }
+                if "known_values" in arrays
+                else {}
+            ),
         )
 
     def save(self, path: Path | str) -> None:
@@ -103,12 +120,33 @@ class WindowStore:
             known_width=np.int64(self.known_width),
             delta=np.bool_(self.delta),
             **{f"starts_{block}": starts for block, starts in self.starts.items()},
+            **(
+                {
+                    "known_values": self.known_values,
+                    "forecast_only": self.forecast_only,
+                    "stand_in_season": np.int64(self.stand_in_season),
+                }
+                if self.known_columns
+                else {}
+            ),
         )
 
     @property
+    def known_columns(self) -> int:
+        return self.known_values.shape[1]
+
+    @property
     def shape(self) -> tuple[int, int, int, int]:
-        """(window, channels, horizon, known width): what the network is built for."""
-        return self.spec.window, self.features.shape[1], self.spec.horizon, self.known_width
+        """(window, channels, horizon, known features per target step): what the network is built for."""
+        return self.spec.window, self.features.shape[1], self.spec.horizon, self.known_width + self.known_columns
+
+    @property
+    def has_forecast_only(self) -> bool:
+        return bool(self.forecast_only.any())
+
+    def with_forecast_stand_ins(self) -> WindowStore:
+        """The same rows, read as production reads them: forecast-only columns by their seasonal naive from the origin."""
+        return replace(self, as_forecast=True)
 
     def windows(self, block: str) -> int:
         return len(self.starts[block])
@@ -119,9 +157,27 @@ class WindowStore:
     def cut(self, starts: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """The model's named inputs and the scaled targets of the windows starting at ``starts``."""
         inputs = {"window": self.features[starts[:, None] + np.arange(self.spec.window)]}
-        if self.known_width:
-            inputs["known"] = np.eye(self.known_width, dtype=np.float32)[self.known_slot[self.spec.target_rows(starts)]]
+        if self.shape[3]:
+            inputs["known"] = self.known_inputs(starts)
         return inputs, self.targets(starts)
+
+    def known_inputs(self, starts: np.ndarray) -> np.ndarray:
+        """What is known at each target time (windows, horizon, features): the one-hot slot, then the known covariates."""
+        rows = self.spec.target_rows(starts)
+        parts = [np.eye(self.known_width, dtype=np.float32)[self.known_slot[rows]]] if self.known_width else []
+        if self.known_columns:
+            values = self.known_values[rows]
+            if self.as_forecast and self.has_forecast_only:
+                stand_in = self.known_values[self.stand_in_rows(starts)]
+                values[..., self.forecast_only] = stand_in[..., self.forecast_only]
+            parts.append(values)
+        return np.concatenate(parts, axis=-1) if len(parts) > 1 else parts[0]
+
+    def stand_in_rows(self, starts: np.ndarray) -> np.ndarray:
+        """The rows the seasonal naive from each window's origin repeats for its targets: never after the origin."""
+        leads = np.arange(1, self.spec.horizon + 1)
+        back = self.stand_in_season * -(-leads // self.stand_in_season)
+        return np.maximum(self.spec.target_rows(starts) - back, 0)
 
     def targets(self, starts: np.ndarray) -> np.ndarray:
         """The scaled targets (windows, horizon) the network is fit to, cut in float64 and then rounded to float32."""

@@ -292,6 +292,43 @@ MORE_CASES = {
         "windows",
         "column 'demand_gw' has no known value in the test block (rows 340 to 399): every target there is missing",
     ),
+    "a known covariate also listed as a past one": (
+        csv_text(GOOD_ROWS),
+        {"covariates": ["temperature_c"], "known_covariates": ["temperature_c"]},
+        "column 'temperature_c' is in both 'covariates' (past values only) and 'known_covariates'",
+    ),
+    "the target as a known covariate": (
+        csv_text(GOOD_ROWS),
+        {"known_covariates": ["demand_gw"]},
+        "param 'known_covariates' lists the target column 'demand_gw'",
+    ),
+    "a forecast-only covariate that is not known": (
+        csv_text(GOOD_ROWS),
+        {"known_covariates_forecast": ["temperature_c"]},
+        "param 'known_covariates_forecast' lists 'temperature_c', which is not in 'known_covariates' ([])",
+    ),
+    "a known covariate with no rows ahead": (
+        csv_text(GOOD_ROWS),
+        {"known_covariates": ["temperature_c"], "horizon": 2},
+        "column 'temperature_c' (a known covariate) has 0 of the 2 rows after the last value of 'demand_gw' "
+        "(2014-01-01T05:30:00) that the forecast reads it at (param 'horizon'); the first one missing is at 2014-01-01T06:00:00",
+    ),
+    "a known covariate with too few rows ahead": (
+        csv_text([*GOOD_ROWS, "2014-01-01T06:00:00,,16.0"]),
+        {"known_covariates": ["temperature_c"], "horizon": 2},
+        "has 1 of the 2 rows after the last value of 'demand_gw' (2014-01-01T05:30:00) that the forecast reads it at "
+        "(param 'horizon'); the first one missing is at 2014-01-01T06:30:00",
+    ),
+    "a known covariate empty in a row ahead": (
+        csv_text([*GOOD_ROWS, "2014-01-01T06:00:00,,16.0", "2014-01-01T06:30:00,,"]),
+        {"known_covariates": ["temperature_c"], "horizon": 2},
+        "column 'temperature_c' (a known covariate) is empty at 2014-01-01T06:30:00, one of the 2 rows after the last value",
+    ),
+    "a non-numeric known covariate": (
+        csv_text([*GOOD_ROWS[:3], "2014-01-01T01:30:00,4.1,warm", *GOOD_ROWS[4:], "2014-01-01T06:00:00,,16.0"]),
+        {"known_covariates": ["temperature_c"]},
+        "column 'temperature_c' has non-numeric values at line 5: 'warm'",
+    ),
     "a valid block with no complete window": (
         (csv_text(_rows(np.where(np.arange(400) % 20 == 0, np.nan, WAVE))), {"covariates": [], "window": 24}),
         "windows",
@@ -341,6 +378,22 @@ def test_more_bad_input_is_refused_before_any_training(
 
 def test_the_table_holds_at_least_45_inputs() -> None:
     assert len(CASES) + len(MORE_CASES) >= 65
+
+
+def test_rows_after_the_last_target_value_are_the_future_of_the_known_covariates_not_missing_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    ahead = ["2014-01-01T06:00:00,,16.0", "2014-01-01T06:30:00,,16.5", "2014-01-01T07:00:00,,17.0"]
+    code, err = run_ingest(
+        tmp_path, monkeypatch, capsys, csv_text(GOOD_ROWS + ahead), known_covariates=["temperature_c"], horizon=2
+    )
+    assert code == 0, err
+    summary = json.loads(SUMMARY_FILE.read_text())
+    arrays = load_arrays(SERIES_FILE)
+    assert summary["rows"] == len(GOOD_ROWS) and summary["missing_values"] == 0
+    assert summary["end"] == "2014-01-01T05:30:00" and list(arrays["known_names"]) == ["temperature_c"]
+    np.testing.assert_array_equal(arrays["known"][:, 0], [15 + h / 10 for h in range(6) for _ in (0, 30)])
+    assert arrays["covariates"].shape == (len(GOOD_ROWS), 0)
 
 
 def test_thousands_separators_are_read_with_the_param(

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from honest_forecast.data.future import future_times
 from honest_forecast.errors import DataError
-from honest_forecast.forecasting.future import future_times
 
 
 def times(*stamps: str) -> np.ndarray:
