@@ -7,11 +7,16 @@ with params.yaml as committed. Each run trains the network: expect minutes per s
 
     python benchmarks/series_suite.py --dev-dir ../shared/data/dev [--only bundled sunspots ...]
         [--out benchmarks/series_suite.md] [--json benchmarks/series_suite.json] [--keep DIR]
+        [--set horizon=3 ...] [--figures DIR]
+
+``--set KEY=VALUE`` changes a param on every series (the tables say so); ``--figures DIR`` keeps
+each series' forecast plot (reports/forecast.png) as DIR/forecast_NAME.png.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import shutil
@@ -51,7 +56,14 @@ METHOD_ORDER = (NETWORK, "persistence", "seasonal_naive", "window_mean", "drift"
 WITHIN = 0.05  # the selected method's test MAE may exceed the best test MAE by this share
 MISSING = "—"
 # DVC outputs committed at HEAD: removed from each clone so a failed run can never leave the figures of another
-STALE_OUTPUTS = ("reports/metrics.json", "reports/diagnostics.json", "data/interim/summary.json")
+STALE_OUTPUTS = (
+    "reports/metrics.json",
+    "reports/diagnostics.json",
+    "data/interim/summary.json",
+    "reports/forecast.csv",
+    "reports/forecast.json",
+)
+SHOWN_LEADS = 3  # the forecast table shows the recommended method's first leads
 
 
 # --- pure functions: figures and tables from the pipeline's JSON files ---------------------------------------
@@ -105,6 +117,43 @@ def series_figures(metrics: dict, diagnostics: dict, summary: dict) -> dict:
         "problem_checks": [name for name, check in checks.items() if check.get("verdict") == "problem"],
         "skipped": metrics.get("skipped", {}),
     }
+
+
+def forecast_figures(metrics: dict, about: dict, forecast: list[dict]) -> dict:
+    """The recommended method's first leads past the last row, and the test coverage of its intervals (valid-calibrated)."""
+    method = about["recommended"]
+    rows = [row for row in forecast if row["method"] == method][:SHOWN_LEADS]
+    coverage = metrics.get("intervals", {}).get(method, {})
+    return {
+        "origin": about["origin"],
+        "recommended": method,
+        "leads": [
+            {
+                "timestamp": row["timestamp"],
+                "point": float(row["point"]),
+                "lower_80": float(row["lower_80"]),
+                "upper_80": float(row["upper_80"]),
+            }
+            for row in rows
+        ],
+        "coverage": {key: stats["coverage"] for key, stats in coverage.items()},
+    }
+
+
+def forecast_table(runs: list[dict]) -> list[str]:
+    """Per series: the origin, the recommended method's first leads with 80 % intervals, and the backtest coverage."""
+    lines = [
+        f"| series | as of | method | first {SHOWN_LEADS} leads (80 % interval) | test coverage 80 % | test coverage 95 % |",
+        "|---|---|---|---|---:|---:|",
+    ]
+    for run in runs:
+        ahead = run.get("forecast")
+        if run["status"] != "ok" or not ahead:
+            continue
+        leads = "; ".join(f"{lead['point']:.4g} ({lead['lower_80']:.4g} to {lead['upper_80']:.4g})" for lead in ahead["leads"])
+        cover = [number(ahead["coverage"].get(key)) for key in ("80", "95")]
+        lines.append(f"| {run['name']} | {ahead['origin']} | {ahead['recommended']} | {leads} | {cover[0]} | {cover[1]} |")
+    return lines
 
 
 def number(value: float | None, digits: int = 3) -> str:
@@ -188,12 +237,13 @@ def summary_lines(runs: list[dict], total_s: float) -> list[str]:
     return lines
 
 
-def markdown(runs: list[dict], total_s: float, commit: str) -> str:
+def markdown(runs: list[dict], total_s: float, commit: str, changed: dict | None = None) -> str:
+    also = f"; also set on every series: {', '.join(f'{k}={v}' for k, v in changed.items())}" if changed else ""
     lines = [
         "# Series suite",
         "",
         f"`dvc repro` with the default params on each series, at commit {commit}; only the CSV keys of params.yaml set "
-        "(data_path, time_column, target_column, covariates). rel_mae = MAE / persistence MAE on the same points.",
+        f"(data_path, time_column, target_column, covariates){also}. rel_mae = MAE / persistence MAE on the same points.",
         "",
         "## Per series",
         "",
@@ -202,6 +252,13 @@ def markdown(runs: list[dict], total_s: float, commit: str) -> str:
         "## Test rel_mae of every method",
         "",
         *methods_table(runs),
+        "",
+        "## The forecast past the last row",
+        "",
+        "The recommended method (chosen on valid) from the last row, with the intervals the backtest earned; the coverage "
+        "is that of its intervals calibrated on valid, on the test block (`reports/metrics.json`, `intervals`).",
+        "",
+        *forecast_table(runs),
         "",
         *summary_lines(runs, total_s),
     ]
@@ -223,15 +280,17 @@ def failure_reason(stderr: str, stdout: str = "") -> str:
     return " / ".join(tail[-3:]) or "no output"
 
 
-def with_csv_keys(params_text: str, series: Series) -> str:
-    """params.yaml with only the CSV keys changed; every other key keeps its committed value and place."""
+def with_csv_keys(params_text: str, series: Series | None, changed: dict | None = None) -> str:
+    """params.yaml with only the CSV keys (and ``changed``) changed; every other key keeps its committed value and place."""
     params = yaml.safe_load(params_text)
-    params.update(
-        data_path=f"data/raw/{series.file_name}",
-        time_column=series.time_column,
-        target_column=series.target_column,
-        covariates=list(series.covariates),
-    )
+    if series is not None:
+        params.update(
+            data_path=f"data/raw/{series.file_name}",
+            time_column=series.time_column,
+            target_column=series.target_column,
+            covariates=list(series.covariates),
+        )
+    params.update(changed or {})
     return yaml.safe_dump(params, sort_keys=False)
 
 
@@ -243,15 +302,16 @@ def git(repo: Path, *args: str) -> str:
     return subprocess.run(command, cwd=repo, check=True, capture_output=True, text=True).stdout
 
 
-def prepared_clone(target: Path, series: Series | None, dev_dir: Path) -> None:
+def prepared_clone(target: Path, series: Series | None, dev_dir: Path, changed: dict | None = None) -> None:
     """A fresh clone of HEAD with the series' CSV and keys committed (None: the bundled series, params untouched)."""
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(target)], check=True, capture_output=True)
     for name in STALE_OUTPUTS:
         (target / name).unlink(missing_ok=True)
     if series is not None:
         shutil.copy2(dev_dir / series.file_name, target / "data" / "raw" / series.file_name)
+    if series is not None or changed:
         params_file = target / "params.yaml"
-        params_file.write_text(with_csv_keys(params_file.read_text(), series))
+        params_file.write_text(with_csv_keys(params_file.read_text(), series, changed))
     git(target, "add", "-A")
     git(target, "commit", "-q", "--allow-empty", "-m", f"series suite: {series.name if series else BUNDLED}")
 
@@ -260,10 +320,12 @@ def read_json(path: Path) -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
-def run_series(name: str, series: Series | None, dev_dir: Path, work: Path) -> dict:
+def run_series(
+    name: str, series: Series | None, dev_dir: Path, work: Path, changed: dict | None = None, figures_dir: Path | None = None
+) -> dict:
     """Clone, set the CSV keys, `dvc repro`; the figures on success, the reason on failure."""
     repo = work / name
-    prepared_clone(repo, series, dev_dir)
+    prepared_clone(repo, series, dev_dir, changed)
     log = work / f"{name}.log"
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "DVC_NO_ANALYTICS": "1"}
     started = time.perf_counter()
@@ -288,6 +350,13 @@ def run_series(name: str, series: Series | None, dev_dir: Path, work: Path) -> d
         )
     except (KeyError, TypeError, ValueError) as err:  # a metrics layout this script does not know: report it, keep going
         return {**record, "status": "failed", "error": f"unreadable reports/metrics.json: {err!r}"}
+    about = read_json(repo / "reports/forecast.json")
+    if about:
+        with (repo / "reports/forecast.csv").open() as table:
+            figures["forecast"] = forecast_figures(metrics, about, list(csv.DictReader(table)))
+    if figures_dir is not None and (repo / "reports/forecast.png").exists():
+        figures_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(repo / "reports/forecast.png", figures_dir / f"forecast_{name}.png")
     return {**record, "status": "ok", **figures}
 
 
@@ -300,12 +369,13 @@ def progress_after(run: dict) -> str:
     )
 
 
-def write_outputs(runs: list[dict], total_s: float, commit: str, out: Path, json_out: Path) -> str:
-    text = markdown(runs, total_s, commit)
+def write_outputs(runs: list[dict], total_s: float, commit: str, out: Path, json_out: Path, changed: dict | None = None) -> str:
+    text = markdown(runs, total_s, commit, changed)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)
     json_out.parent.mkdir(parents=True, exist_ok=True)
-    json_out.write_text(json.dumps({"commit": commit, "total_wall_s": total_s, "series": runs}, indent=2) + "\n")
+    record = {"commit": commit, "total_wall_s": total_s, "set": changed or {}, "series": runs}
+    json_out.write_text(json.dumps(record, indent=2) + "\n")
     return text
 
 
@@ -317,7 +387,15 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/series_suite.md", help="markdown tables")
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks/series_suite.json", help="raw per-series figures")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="keep each run's repo as DIR/NAME and its log as DIR/NAME.log")
+    parser.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE", help="a param changed on every series")
+    parser.add_argument("--figures", type=Path, metavar="DIR", help="keep each series' forecast plot as DIR/forecast_NAME.png")
     args = parser.parse_args()
+    changed = {}
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep:
+            parser.error(f"--set takes KEY=VALUE, got {item!r}")
+        changed[key] = yaml.safe_load(value)
 
     by_name = {series.name: series for series in SERIES}
     chosen = [name for name in names if not args.only or name in args.only]
@@ -342,10 +420,10 @@ def main() -> None:
     try:
         for index, name in enumerate(chosen, start=1):
             print(f"[{index}/{len(chosen)}] {name}: dvc repro ... (log: {work / name}.log)", flush=True)
-            runs.append(run_series(name, by_name.get(name), args.dev_dir.resolve(), work))
+            runs.append(run_series(name, by_name.get(name), args.dev_dir.resolve(), work, changed, args.figures))
             print(progress_after(runs[-1]), flush=True)
             # written after every series, so a long suite that stops midway still leaves its tables
-            text = write_outputs(runs, time.perf_counter() - started, commit, args.out, args.json)
+            text = write_outputs(runs, time.perf_counter() - started, commit, args.out, args.json, changed)
     finally:
         if scratch is not None:
             scratch.cleanup()

@@ -119,6 +119,8 @@ class Params:
     season: int | str = "auto"
     ridge_alpha: float = 1.0
     interval_levels: tuple[float, ...] = (0.8, 0.95)
+    # forecast
+    forecast_refit: bool = False
 
     @property
     def value_columns(self) -> tuple[str, ...]:
@@ -233,6 +235,11 @@ RULES: dict[str, _Rule] = {
     "ridge_alpha": _Rule(float, low=0),
     "interval_levels": _Rule(
         float, low=0, high=1, low_open=True, high_open=True, sequence=True, hint="coverage levels as fractions, e.g. [0.8, 0.95]"
+    ),
+    "forecast_refit": _Rule(
+        bool,
+        hint="true refits every model on every row before the forecast (an error no backtest measured); "
+        "false forecasts with the backtest's own models",
     ),
 }
 

@@ -51,6 +51,7 @@ from honest_forecast.forecasting.origin import (  # noqa: E402
     ridge_forecast,
     simple_forecasts,
 )
+from honest_forecast.forecasting.refit import refit_forecasts  # noqa: E402
 from honest_forecast.forecasting.summary import forecast_summary  # noqa: E402
 
 
@@ -91,6 +92,10 @@ def main() -> None:
         warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
         model = keras.saving.load_model(fold.model, safe_mode=True)
     points["model"] = network_forecast(model, store, start, scaler)
+    if params.forecast_refit:
+        points |= refit_forecasts(
+            current, store, start, scaler, params, read_json(fold.effective_params)["training"]["best_epoch"]
+        )
     residuals = {name: backtest_residuals(backtest, name) for name in names}
     result = PastTheEnd(
         future,
@@ -101,12 +106,15 @@ def main() -> None:
     table = forecast_table(result)
     with atomic_path(FORECAST_FILE) as tmp:
         table.to_csv(tmp, index=False, float_format="%.6f")
-    write_json(FORECAST_SUMMARY, forecast_summary(result, current, added, params.folds, pd.read_csv(LEADS_FILE)))
+    write_json(
+        FORECAST_SUMMARY, forecast_summary(result, current, added, params.folds, pd.read_csv(LEADS_FILE), params.forecast_refit)
+    )
     history = recent_history(current, params.horizon)
     save_figure(future_figure(history, table[table["method"] == names[0]], names[0], current.target_name), FORECAST_IMAGE_FUTURE)
     print(
         f"forecast: {params.horizon} step(s) after {time_text(current.timestamps, -1)} with {names[0]} "
-        f"(and {', '.join(names[1:]) or 'no other method'}); {added} row(s) added since the backtest; the network not refit"
+        f"(and {', '.join(names[1:]) or 'no other method'}); {added} row(s) added since the backtest; "
+        f"{'every model refit on every row' if params.forecast_refit else 'nothing refit'}"
     )
 
 

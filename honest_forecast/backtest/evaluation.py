@@ -27,7 +27,7 @@ from honest_forecast.windows.scaling import Scaler, to_original_units
 from honest_forecast.windows.store import WindowStore, chunks
 
 EVALUATED_BLOCKS = ("valid", "test")
-STAND_IN = "each forecast-only covariate's seasonal naive from the window's origin, in place of its actual value"
+STAND_IN = "its seasonal naive from each window's origin (the value a season before each target, never one after the origin)"
 TRAIN_SCORED_WINDOWS = 1 << 18  # training windows scored for the diagnostics at most (see train_sample)
 
 

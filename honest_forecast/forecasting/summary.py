@@ -8,10 +8,17 @@ from honest_forecast.data.lines import time_text
 from honest_forecast.data.series import Series
 from honest_forecast.forecasting.compose import PastTheEnd, expected_errors
 
+NOT_MEASURED = (
+    "refit on every row (forecast_refit: true): the network for the epochs early stopping chose in fold 1, same seeds "
+    "and members; the ridge and the statistical models on the last rows. No backtest measured this refit's error: "
+    "the intervals and expected errors are those of fold 1's models"
+)
 READ_FROM = "the file's rows after the last target value"
 
 
-def forecast_summary(result: PastTheEnd, series: Series, added: int, folds: tuple[int, ...], leads: pd.DataFrame) -> dict:
+def forecast_summary(
+    result: PastTheEnd, series: Series, added: int, folds: tuple[int, ...], leads: pd.DataFrame, refit: bool = False
+) -> dict:
     names = list(result.points)
     return {
         "origin": time_text(series.timestamps, -1),
@@ -19,7 +26,9 @@ def forecast_summary(result: PastTheEnd, series: Series, added: int, folds: tupl
         "recommended": names[0],
         "methods": names,
         "rows_added_since_backtest": added,
-        "refit": {
+        "refit": {"all": NOT_MEASURED}
+        if refit
+        else {
             "network and ridge": "none: fold 1's, reading the last window",
             "statistical": "none: fold 1's fit, filtered through every row"
             if not added

@@ -220,3 +220,23 @@ def train_model(
         "seed_fingerprints": fingerprints,
     }
     return model, summary, seconds
+
+
+def refit_model(store: WindowStore, params: Params, epochs: int, label: str = "refit") -> keras.Model:
+    """The training recipe again on the store's training windows, for a fixed number of ``epochs`` and no valid block.
+
+    Same seeds, members, skip path and batch order as :func:`train_model`; what early stopping
+    chose in the backtest is the number of epochs, so no row is held out to choose it again.
+    """
+    shape = store.shape
+    ridge = fit_linear_autoregression(store, store.starts["train"], params.ridge_alpha) if params.linear_skip else None
+    members = [new_member(shape, params, member, ridge) for member in range(1, params.members + 1)]
+    model = average_members(members)
+    keras.utils.set_random_seed(params.seed)
+    started = time.perf_counter()
+    for epoch in range(epochs):
+        for member in members:
+            batches = training_batches(store, params.shuffle != "none", params.batch_size, params.steps_per_epoch, epoch)
+            member.fit(batches, initial_epoch=epoch, epochs=epoch + 1, shuffle=False, verbose=0)
+        print(f"{label}: epoch {epoch + 1}/{epochs}, {(time.perf_counter() - started) / (epoch + 1):.1f} s/epoch", flush=True)
+    return model

@@ -116,13 +116,15 @@ def forecast_section(forecast: pd.DataFrame, about: dict, unit: str) -> list[str
         where = f"; expect an error of about {expected[0]:.3g} {unit} at lead 1"
         where += f" and {expected[-1]:.3g} at lead {len(expected)}" if len(expected) > 1 else ""
     added = about["rows_added_since_backtest"]
+    refit = about["refit"].get("all")
     return [
         "## Forecast",
         "",
         f"As of {about['origin']} (the last row), **{method}** forecasts the next "
         f"{f'{len(rows)} values' if len(rows) > 1 else 'value'} of {unit}{where} "
         "(the backtest's test MAE at each lead)."
-        + (f" {added} row(s) were appended after the backtest; nothing was retrained." if added else ""),
+        + (f" {added} row(s) were appended after the backtest; nothing was retrained." if added and not refit else "")
+        + (f" **Not what the backtest measured:** {refit}." if refit else ""),
         "",
         *lines,
         "",
@@ -149,13 +151,14 @@ def known_covariates_section(metrics: dict, known: tuple[str, ...], unit: str) -
     if not stand_ins:
         return [*lines, ""]
     only = ", ".join(f"`{name}`" for name in stand_ins["forecast_only"])
+    one = len(stand_ins["forecast_only"]) == 1
     with_actual, rise = stand_ins["with_actual_values"]["test"], stand_ins["mae_rise"]["test"]
     network_rise, before, after = rise[NETWORK], with_actual[NETWORK]["mae"], metrics["test"][NETWORK]["mae"]
     direction = "rises" if network_rise >= 0 else "falls"
     lines += [
         "",
-        f"{only} {'is' if len(stand_ins['forecast_only']) == 1 else 'are'} only forecast in production, so every figure in "
-        f"this report scores them with {stand_ins['stand_in']}. With {only} forecast rather than known, the network's "
+        f"{only} {'is' if one else 'are'} only forecast in production, so every figure in this report reads "
+        f"{'it' if one else 'each'} as {stand_ins['stand_in']}. With {only} forecast rather than known, the network's "
         f"test MAE {direction} {abs(network_rise):.0%} ({before:.4g} to {after:.4g} {unit})"
         f": that is closer to what you will get. Selection uses these realistic scores.",
         "",

@@ -104,7 +104,9 @@ def interval_scores(actual: np.ndarray, bounds: dict[str, tuple[np.ndarray, np.n
 
 
 def interval_report(scores: dict[str, dict], names: tuple[str, ...]) -> tuple[dict, pd.DataFrame]:
-    """What metrics.json keeps of interval scores (coverage and width per method and level); the network's coverage per lead."""
+    """What metrics.json keeps of interval scores (coverage and width per method and level), and each one's coverage per lead."""
     summary = {name: {key: {"coverage": s["coverage"], "width": s["width"]} for key, s in scores[name].items()} for name in names}
-    by_lead = pd.DataFrame({f"{NETWORK}_coverage_{key}": s["coverage_by_lead"] for key, s in scores[NETWORK].items()})
+    by_lead = pd.DataFrame(
+        {f"{name}_coverage_{key}": s["coverage_by_lead"] for name in dict.fromkeys(names) for key, s in scores[name].items()}
+    )
     return summary, by_lead

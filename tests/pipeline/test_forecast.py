@@ -70,6 +70,28 @@ def test_the_network_forecast_from_a_truncated_series_is_the_backtests_forecast_
         np.testing.assert_allclose(network_forecast(model, store, start, scaler), test["forecast_model"][pick], rtol=1e-6)
 
 
+def test_forecast_refit_refits_on_every_row_and_says_its_error_was_not_measured(repo: Path) -> None:
+    params_file = repo / "params.yaml"
+    committed = params_file.read_text()
+    before = pd.read_csv(repo / "reports/forecast.csv")
+    model = md5(repo / "models/1/model.keras")
+    assert "forecast_refit: false" in committed
+    params_file.write_text(committed.replace("forecast_refit: false", "forecast_refit: true"))
+    try:
+        run = dvc(repo, "repro", "--single-item", "forecast").stdout
+        assert "refit: epoch 1/" in run and "every model refit on every row" in run and "Running stage 'train" not in run
+        about = json.loads((repo / "reports/forecast.json").read_text())
+        assert "No backtest measured this refit's error" in about["refit"]["all"]
+        after = pd.read_csv(repo / "reports/forecast.csv")
+        network = after["method"] == "model"
+        assert not np.allclose(after.loc[network, "point"], before.loc[before["method"] == "model", "point"])
+        assert md5(repo / "models/1/model.keras") == model  # the backtest's model stays what was measured
+        dvc(repo, "repro", "--single-item", "report")
+        assert "**Not what the backtest measured:**" in (repo / "reports/report.md").read_text()
+    finally:
+        params_file.write_text(committed)
+
+
 def test_a_grown_file_gets_a_new_forecast_without_retraining_and_a_changed_one_is_refused(repo: Path) -> None:
     data = repo / TINY["data_path"]
     model_before = md5(repo / "models/1/model.keras")
