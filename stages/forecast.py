@@ -23,7 +23,7 @@ from honest_forecast.forecasting.compose import (
     statistical_from_last_row,
 )
 from honest_forecast.forecasting.growth import rows_added
-from honest_forecast.forecasting.intervals import backtest_residuals, earned_radii
+from honest_forecast.forecasting.intervals import earned_intervals
 from honest_forecast.io import atomic_path, load_arrays, read_json, write_json
 from honest_forecast.params import load_params
 from honest_forecast.paths import (
@@ -61,9 +61,7 @@ def main() -> None:
     metrics, fold = read_json(METRICS_FILE), fold_paths(1)
     names = methods_to_forecast(metrics["selected"])
     train_end = fold_rows(stored.rows, params.train_frac, params.valid_frac, 1)[0]
-    backtest = [
-        load_arrays(block) for paths in map(fold_paths, params.folds) for block in (paths.valid_forecasts, paths.test_forecasts)
-    ]
+    valid, test = load_arrays(fold.valid_forecasts), load_arrays(fold.test_forecasts)
     trained = WindowStore.load(fold.arrays)
     scaler = Scaler.from_dict(read_json(fold.scaler))
     ingested = load_series(params)
@@ -96,19 +94,17 @@ def main() -> None:
         points |= refit_forecasts(
             current, store, start, scaler, params, read_json(fold.effective_params)["training"]["best_epoch"]
         )
-    residuals = {name: backtest_residuals(backtest, name) for name in names}
+    earned = {name: earned_intervals(valid, test, name, params.interval_levels) for name in names}
     result = PastTheEnd(
         future,
         {name: points[name] for name in names},
-        {name: earned_radii(residuals[name], params.interval_levels) for name in names},
-        {name: len(residuals[name]) for name in names},
+        {name: {key: intervals.radius for key, intervals in earned[name].items()} for name in names},
+        {name: len(valid["rows"]) + len(test["rows"]) for name in names},
     )
     table = forecast_table(result)
     with atomic_path(FORECAST_FILE) as tmp:
         table.to_csv(tmp, index=False, float_format="%.6f")
-    write_json(
-        FORECAST_SUMMARY, forecast_summary(result, current, added, params.folds, pd.read_csv(LEADS_FILE), params.forecast_refit)
-    )
+    write_json(FORECAST_SUMMARY, forecast_summary(result, current, added, earned, pd.read_csv(LEADS_FILE), params.forecast_refit))
     history = recent_history(current, params.horizon)
     save_figure(future_figure(history, table[table["method"] == names[0]], names[0], current.target_name), FORECAST_IMAGE_FUTURE)
     print(

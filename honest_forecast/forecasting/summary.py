@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from honest_forecast.data.lines import time_text
 from honest_forecast.data.series import Series
 from honest_forecast.forecasting.compose import PastTheEnd, expected_errors
+from honest_forecast.forecasting.intervals import ADAPTATION_STEP, EarnedIntervals
 
 NOT_MEASURED = (
     "refit on every row (forecast_refit: true): the network for the epochs early stopping chose in fold 1, same seeds "
     "and members; the ridge and the statistical models on the last rows. No backtest measured this refit's error: "
     "the intervals and expected errors are those of fold 1's models"
 )
+CALIBRATION = (
+    f"adaptive conformal per lead (Gibbs and Candès 2021, step {ADAPTATION_STEP}) on the absolute errors of fold 1's valid "
+    "and test blocks, walked in time order: each backtest interval from the errors observed by its origin"
+)
 READ_FROM = "the file's rows after the last target value"
 
 
 def forecast_summary(
-    result: PastTheEnd, series: Series, added: int, folds: tuple[int, ...], leads: pd.DataFrame, refit: bool = False
+    result: PastTheEnd,
+    series: Series,
+    added: int,
+    earned: dict[str, dict[str, EarnedIntervals]],
+    leads: pd.DataFrame,
+    refit: bool = False,
 ) -> dict:
     names = list(result.points)
     return {
@@ -35,8 +46,20 @@ def forecast_summary(
             else "fold 1's fit, redone on the same train rows (the same parameters), filtered through the new rows",
         },
         "intervals": {
-            "calibration": f"split-conformal per lead on the absolute errors of the valid and test blocks of folds {list(folds)}",
+            "calibration": CALIBRATION,
             "points_per_lead": result.calibration_points,
+            "backtest_coverage": {
+                name: {
+                    key: {
+                        "test": intervals.coverage,
+                        "lowest_lead": float(intervals.coverage_by_lead.min()),
+                        "highest_lead": float(intervals.coverage_by_lead.max()),
+                        "leads_capped_at_the_largest_error": [int(lead) + 1 for lead in np.flatnonzero(intervals.capped)],
+                    }
+                    for key, intervals in per_level.items()
+                }
+                for name, per_level in earned.items()
+            },
         },
         **(
             {

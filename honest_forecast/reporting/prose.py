@@ -128,13 +128,25 @@ def forecast_section(forecast: pd.DataFrame, about: dict, unit: str) -> list[str
         "",
         *lines,
         "",
-        f"Intervals: split-conformal per lead, from {method}'s absolute errors on {points} backtest points per lead "
-        f"({about['intervals']['calibration'].removeprefix('split-conformal per lead on the absolute errors of ')}). "
+        f"Intervals: {about['intervals']['calibration']} ({points} points per lead). Made so, the backtest's intervals "
+        f"covered {coverage_text(about['intervals']['backtest_coverage'][method])} of the test targets. "
         f"Every method's forecast (also {', '.join(others) or 'no other'}) is in `reports/forecast.csv`.",
         "",
         "![forecast past the last row](forecast.png)",
         "",
     ]
+
+
+def coverage_text(per_level: dict) -> str:
+    """'79.5 % at 80 % (leads 79.1 to 79.9 %), ...', with the leads whose width is the largest error seen named."""
+    parts = []
+    for key, stats in per_level.items():
+        text = f"{stats['test']:.1%} at {key} % (per lead {stats['lowest_lead']:.1%} to {stats['highest_lead']:.1%})"
+        capped = stats["leads_capped_at_the_largest_error"]
+        if capped:
+            text += f"; at {len(capped)} lead(s) the {key} % width is the largest error seen, the most the backtest can back"
+        parts.append(text)
+    return ", ".join(parts)
 
 
 def known_covariates_section(metrics: dict, known: tuple[str, ...], unit: str) -> list[str]:
