@@ -89,6 +89,7 @@ def run(name: str, changed: dict, work: Path) -> dict:
         },
         "origin": about["origin"],
         "first_leads": [float(row["point"]) for row in forecast[:3]],
+        "forecast_intervals": about["intervals"]["backtest_coverage"][method],
     }
     if "known_covariates" in metrics:
         record["known_covariates"] = metrics["known_covariates"]
@@ -97,6 +98,12 @@ def run(name: str, changed: dict, work: Path) -> dict:
         record["held_out_day_mae"] = sum(abs(a - b) for a, b in zip(held_out, points, strict=True)) / HORIZON
         record["backtest_mae"] = metrics["test"][method]["mae"]
     return record
+
+
+def coverage_text(key: str, stats: dict) -> str:
+    capped = stats["leads_capped_at_the_largest_error"]
+    note = f"; {len(capped)} lead(s) capped at the largest error seen" if capped else ""
+    return f"{stats['test']:.1%} at {key} % (per lead {stats['lowest_lead']:.1%} to {stats['highest_lead']:.1%}{note})"
 
 
 def markdown(runs: list[dict], commit: str) -> str:
@@ -109,9 +116,14 @@ def markdown(runs: list[dict], commit: str) -> str:
             "",
             f"- Recommended (chosen on valid): {record['recommended']}, test rel_mae {record['test_rel_mae']:.3f}; "
             f"`dvc repro` {record['wall_s']:.0f} s.",
-            f"- Test coverage of its intervals (calibrated on valid): {cover['80']:.1%} at 80 %, {cover['95']:.1%} at 95 %; "
+            f"- Test coverage of static split-conformal intervals calibrated on valid: {cover['80']:.1%} at 80 %, "
+            f"{cover['95']:.1%} at 95 %; "
             f"per lead {min(by_lead['80']):.1%} to {max(by_lead['80']):.1%} (80 %) and "
             f"{min(by_lead['95']):.1%} to {max(by_lead['95']):.1%} (95 %).",
+            "- The forecast's own intervals (adaptive conformal, each backtest interval from the errors known at its "
+            "origin), test coverage: "
+            + ", ".join(coverage_text(key, stats) for key, stats in record["forecast_intervals"].items())
+            + ".",
             f"- Forecast as of {record['origin']}, first leads: {', '.join(f'{v:.4g}' for v in record['first_leads'])}.",
         ]
         known = record.get("known_covariates")

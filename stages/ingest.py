@@ -27,6 +27,8 @@ def main() -> None:
     )
     if ingested.time_note:
         print(f"ingest: {ingested.time_note}")
+    if ingested.future is not None:
+        print(f"ingest: the {params.horizon} row(s) ahead give the forecast {', '.join(params.known_covariates)}")
 
 
 if __name__ == "__main__":

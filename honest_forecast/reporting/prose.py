@@ -141,7 +141,9 @@ def coverage_text(per_level: dict) -> str:
     """'79.5 % at 80 % (leads 79.1 to 79.9 %), ...', with the leads whose width is the largest error seen named."""
     parts = []
     for key, stats in per_level.items():
-        text = f"{stats['test']:.1%} at {key} % (per lead {stats['lowest_lead']:.1%} to {stats['highest_lead']:.1%})"
+        text = f"{stats['test']:.1%} at {key} %"
+        if stats["lowest_lead"] != stats["highest_lead"]:
+            text += f" (per lead {stats['lowest_lead']:.1%} to {stats['highest_lead']:.1%})"
         capped = stats["leads_capped_at_the_largest_error"]
         if capped:
             text += f"; at {len(capped)} lead(s) the {key} % width is the largest error seen, the most the backtest can back"
