@@ -61,15 +61,14 @@ def forecasts_for_block(
     ``first_origin`` on (see :func:`load_statistical`).
     """
     rows = store.spec.target_rows(starts)
-    last_input = store.last_inputs(starts)
-    network = predict_windows(model, store, starts)
+    learned = learned_forecasts(model, store, starts, scaler, linear_ar)
     forecasts = {
-        "model": to_original_units(network, last_input, scaler, store.delta),
+        NETWORK: learned[NETWORK],
         "persistence": simple.persistence(target, rows),
         "seasonal_naive": simple.seasonal_naive(target, rows, season),
         "window_mean": simple.window_mean(target, rows, store.spec.window),
         "drift": simple.drift(target, rows, store.spec.window),
-        "linear_ar": to_original_units(linear_forecast(linear_ar, store, starts), last_input, scaler, store.delta),
+        "linear_ar": learned["linear_ar"],
     }
     origins = rows[:, 0] - 1
     known = origins >= first_origin  # an origin before it (only under the leaky before_split) has no forecast
@@ -144,19 +143,20 @@ def forecast_blocks(
             "without_every_forecast": int((~usable).sum()),
         }
         if store.has_forecast_only:
-            blocks[block]["as_known"] = reading_actual_values(model, store, starts, scaler, linear_ar, forecasts["persistence"])
+            # with every known covariate's actual value: what a backtest that reads them would claim
+            as_known = learned_forecasts(model, store, starts, scaler, linear_ar)
+            blocks[block]["as_known"] = {"persistence": forecasts["persistence"], **as_known}
     statistical.clear()  # every origin's forecasts of a long series: let go as soon as both blocks have theirs
     blocks["training"] = training_figures(model, store, target, blocks["valid"], params.seed)
     return blocks
 
 
-def reading_actual_values(
-    model: keras.Model, store: WindowStore, starts: np.ndarray, scaler: Scaler, linear_ar: object, persistence: np.ndarray
+def learned_forecasts(
+    model: keras.Model, store: WindowStore, starts: np.ndarray, scaler: Scaler, linear_ar: object
 ) -> dict[str, np.ndarray]:
-    """The network's and the ridge's forecasts with every known covariate's actual value: what a backtest would claim."""
+    """The network's and the ridge's forecasts of the windows at ``starts``, in original units, as ``store`` reads them."""
     last_input = store.last_inputs(starts)
     return {
-        "persistence": persistence,
         NETWORK: to_original_units(predict_windows(model, store, starts), last_input, scaler, store.delta),
         "linear_ar": to_original_units(linear_forecast(linear_ar, store, starts), last_input, scaler, store.delta),
     }

@@ -13,12 +13,12 @@ from honest_forecast.forecasting.origin import network_forecast, ridge_forecast
 from honest_forecast.models.training import refit_model
 from honest_forecast.params import Params
 from honest_forecast.windows.scaling import Scaler
-from honest_forecast.windows.store import WindowStore
+from honest_forecast.windows.store import WindowStore, rows_missing
 
 
 def every_window(store: WindowStore, rows: int, seed: int) -> WindowStore:
     """``store`` with every window whose inputs and targets are observed rows (before ``rows``) as training windows."""
-    missing = np.isnan(store.features).any(axis=1) | np.isnan(store.known_values).any(axis=1)
+    missing = rows_missing(store.features, store.known_values)
     starts = store.spec.complete(store.spec.starts_with_targets_in(0, rows), missing)
     return replace(store, starts={"train": np.random.default_rng(seed).permutation(starts), "valid": starts[:0]})
 
@@ -31,11 +31,10 @@ def refit_forecasts(
     The scaling stays fold 1's (fit on its train rows): the refit changes the models, not their units.
     """
     trainer = every_window(store, series.rows, params.seed)
+    ridge = fit_linear_autoregression(trainer, trainer.starts["train"], params.ridge_alpha)
     points = {
-        "model": network_forecast(refit_model(trainer, params, epochs), store, start, scaler),
-        "linear_ar": ridge_forecast(
-            fit_linear_autoregression(trainer, trainer.starts["train"], params.ridge_alpha), store, start, scaler
-        ),
+        "model": network_forecast(refit_model(trainer, params, epochs, ridge), store, start, scaler),
+        "linear_ar": ridge_forecast(ridge, store, start, scaler),
     }
     bridged, _ = bridge_gaps(series.target)
     fits = fit_all(bridged, series.rows, series.season, series.seasons, params.horizon)

@@ -222,15 +222,15 @@ def train_model(
     return model, summary, seconds
 
 
-def refit_model(store: WindowStore, params: Params, epochs: int, label: str = "refit") -> keras.Model:
+def refit_model(store: WindowStore, params: Params, epochs: int, ridge: object, label: str = "refit") -> keras.Model:
     """The training recipe again on the store's training windows, for a fixed number of ``epochs`` and no valid block.
 
-    Same seeds, members, skip path and batch order as :func:`train_model`; what early stopping
-    chose in the backtest is the number of epochs, so no row is held out to choose it again.
+    Same seeds, members, skip path (``ridge``, fit on those windows) and batch order as
+    :func:`train_model`; what early stopping chose in the backtest is the number of epochs, so no
+    row is held out to choose it again.
     """
-    shape = store.shape
-    ridge = fit_linear_autoregression(store, store.starts["train"], params.ridge_alpha) if params.linear_skip else None
-    members = [new_member(shape, params, member, ridge) for member in range(1, params.members + 1)]
+    skip = ridge if params.linear_skip else None
+    members = [new_member(store.shape, params, member, skip) for member in range(1, params.members + 1)]
     model = average_members(members)
     keras.utils.set_random_seed(params.seed)
     started = time.perf_counter()

@@ -16,7 +16,7 @@ from honest_forecast.windows.audit import audit
 from honest_forecast.windows.calendar import CALENDAR_CHANNELS, NO_CALENDAR, feature_table, known_inputs
 from honest_forecast.windows.scaling import Scaler, fit_scaler
 from honest_forecast.windows.split import split_rows
-from honest_forecast.windows.store import WindowSpec, WindowStore
+from honest_forecast.windows.store import WindowSpec, WindowStore, rows_missing
 
 
 def assign_windows(
@@ -155,7 +155,7 @@ def build_windows(
     if calendar_kind == "none" and asked:
         calendar["note"] = f"{' and '.join(asked)} gave no input: {NO_CALENDAR}"
     known += [known_covariate_entry(name, only) for name, only in zip(names[past_columns:], forecast_only, strict=True)]
-    missing = np.isnan(features).any(axis=1) | np.isnan(known_values).any(axis=1)
+    missing = rows_missing(features, known_values)
     starts = assign_windows(rows, spec, params, bounds, missing)
     # A target the missing-value policy made up may feed inputs, but no metric may grade a forecast against it.
     filled = np.zeros(rows, dtype=bool) if filled_target is None else filled_target.astype(bool)

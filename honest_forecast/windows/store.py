@@ -56,6 +56,11 @@ def rows_flagged(flags: np.ndarray, first: np.ndarray, length: int) -> np.ndarra
     return before[first + length] - before[first]
 
 
+def rows_missing(features: np.ndarray, known_values: np.ndarray) -> np.ndarray:
+    """Rows with a missing window input or known value: no window that reads one is cut."""
+    return np.isnan(features).any(axis=1) | np.isnan(known_values).any(axis=1)
+
+
 def chunks(starts: np.ndarray) -> list[np.ndarray]:
     """``starts`` in pieces of CHUNK_WINDOWS: at most that many windows are ever cut at once."""
     return [starts[at : at + CHUNK_WINDOWS] for at in range(0, len(starts), CHUNK_WINDOWS)]
