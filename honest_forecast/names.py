@@ -7,7 +7,7 @@ from __future__ import annotations
 
 NETWORK = "model"  # the network's key in every metrics file and table
 SIMPLE_BASELINES = ("persistence", "seasonal_naive", "window_mean", "drift", "linear_ar")
-STATISTICAL_BASELINES = ("ets", "theta", "mstl")  # fit by honest_forecast/baselines/statistical.py, in their own stage
+STATISTICAL_BASELINES = ("ets", "theta", "mstl", "arima")  # fit by honest_forecast/baselines/, in their own stage
 BASELINES = (*SIMPLE_BASELINES, *STATISTICAL_BASELINES)
 METHODS = (NETWORK, *BASELINES)
 METRIC_NAMES = ("mae", "rmse", "smape", "mase", "rel_mae")  # what every method is scored on, in this order

@@ -117,7 +117,7 @@ class Params:
     patience: int = 8
     # evaluate
     season: int | str = "auto"
-    ridge_alpha: float = 1.0
+    ridge_alpha: float | str = "auto"
     interval_levels: tuple[float, ...] = (0.8, 0.95)
     # forecast
     forecast_refit: bool = False
@@ -222,7 +222,7 @@ RULES: dict[str, _Rule] = {
     "reduce_lr_patience": _Rule(int, low=0, hint="0 turns the schedule off"),
     "epochs": _Rule(int, low=1),
     "steps_per_epoch": _Rule(
-        int, low=0, hint="batches per epoch, each epoch the next ones of the shuffled order; 0 = every training window once"
+        int, low=0, hint="batches per epoch, each epoch the next ones of its fresh orders; 0 = every training window once"
     ),
     "batch_size": _Rule(int, low=1),
     "patience": _Rule(int, low=1),
@@ -232,7 +232,12 @@ RULES: dict[str, _Rule] = {
         auto=True,
         hint="steps per seasonal cycle, or 'auto' for the spacing's own: 48 half-hourly, 7 daily, 12 monthly",
     ),
-    "ridge_alpha": _Rule(float, low=0),
+    "ridge_alpha": _Rule(
+        float,
+        low=0,
+        auto=True,
+        hint="the ridge penalty, or 'auto' to choose it by cross-validation in time order on the train windows",
+    ),
     "interval_levels": _Rule(
         float, low=0, high=1, low_open=True, high_open=True, sequence=True, hint="coverage levels as fractions, e.g. [0.8, 0.95]"
     ),
@@ -264,7 +269,7 @@ def _coerce_scalar(key: str, value: Any, rule: _Rule) -> Any:
         return value
     if rule.kind is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ParamError(f"{where} must be a number, got {value!r}{_text_hint(value)}")
+            raise ParamError(f"{where} must be a number{' or auto' if rule.auto else ''}, got {value!r}{_text_hint(value)}")
         value = float(value)
         if not math.isfinite(value):
             raise ParamError(f"{where} must be finite, got {value!r}")

@@ -148,6 +148,7 @@ def forecast_blocks(
             blocks[block]["as_known"] = {"persistence": forecasts["persistence"], **as_known}
     statistical.clear()  # every origin's forecasts of a long series: let go as soon as both blocks have theirs
     blocks["training"] = training_figures(model, store, target, blocks["valid"], params.seed)
+    blocks["ridge_alpha"] = float(linear_ar.alpha)
     return blocks
 
 
@@ -184,7 +185,7 @@ def evaluate(
 ) -> tuple[dict, dict[str, np.ndarray], dict]:
     """Metrics for every method and block, the test block's forecasts and interval radii, and what diagnostics read."""
     mase_scale = seasonal_naive_scale(target[:train_end], season)
-    metrics: dict = {"mase_scale": mase_scale, "season": season, "horizon": params.horizon}
+    metrics: dict = {"mase_scale": mase_scale, "season": season, "horizon": params.horizon, "ridge_alpha": blocks["ridge_alpha"]}
     if mase_scale == 0:
         metrics["mase_undefined"] = MASE_UNDEFINED.format(season=season)
     for block in EVALUATED_BLOCKS:

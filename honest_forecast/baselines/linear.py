@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,6 +12,8 @@ from sklearn.linear_model import Ridge
 from honest_forecast.windows.store import WindowStore, chunks
 
 EXACT_RIDGE_BYTES = 128 * 2**20  # design matrices up to this size (float64) are solved whole, by SVD
+RIDGE_FOLDS = 5  # contiguous blocks of train windows in time order for choosing the penalty
+RIDGE_ALPHAS = np.logspace(-3, 5, 17)  # the penalties tried (inputs are scaled, so one grid serves every series)
 
 
 def linear_features(inputs: dict[str, np.ndarray]) -> np.ndarray:
@@ -24,19 +27,25 @@ class LinearMap:
 
     coef_: np.ndarray  # (horizon, features)
     intercept_: np.ndarray  # (horizon,)
+    alpha: float  # the penalty it was fit with
 
     def predict(self, features: np.ndarray) -> np.ndarray:
         return features @ self.coef_.T + self.intercept_
 
 
-def fit_linear_autoregression(store: WindowStore, starts: np.ndarray, alpha: float) -> Ridge | LinearMap:
+def fit_linear_autoregression(store: WindowStore, starts: np.ndarray, alpha: float | str) -> Ridge | LinearMap:
     """Ridge on the flattened inputs of the windows at ``starts``: the same inputs and targets the network gets.
+
+    ``alpha`` 'auto' is the penalty :func:`choose_ridge_alpha` picks on those windows; the fit's
+    ``alpha`` says which was used.
 
     Up to EXACT_RIDGE_BYTES of design matrix, sklearn's SVD solves it from the whole matrix, stably
     even where channels are collinear (calendar sin/cos repeat along the window). Beyond that the
     matrix is never built: its centred normal equations are summed over chunks of windows and
     solved in float64, the same problem to within rounding (tests/test_baselines.py compares them).
     """
+    if alpha == "auto":
+        alpha = choose_ridge_alpha(store, starts)[0]
     window, channels, horizon, known = store.shape
     cells = (window * channels + horizon * known) * len(starts)
     if cells * np.dtype(np.float64).itemsize <= EXACT_RIDGE_BYTES:
@@ -70,7 +79,63 @@ def streamed_ridge(store: WindowStore, starts: np.ndarray, alpha: float) -> Line
     cross = cross - count * np.outer(mean_x, mean_y)
     coef = scipy.linalg.solve(gram, cross, assume_a="pos").T
     intercept = (shift_y + mean_y) - coef @ (shift_x + mean_x)
-    return LinearMap(coef, intercept)
+    return LinearMap(coef, intercept, alpha)
+
+
+def _segment_sums(store: WindowStore, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Gram matrix (with a column of ones), cross products and target sums of squares of the windows at ``starts``."""
+    gram, cross, squares = 0.0, 0.0, 0.0
+    for part in chunks(starts):
+        inputs, y = store.cut(part)
+        x = linear_features(inputs).astype(np.float64)
+        x = np.hstack([x, np.ones((len(x), 1))])
+        y = y.reshape(len(y), -1).astype(np.float64)
+        gram, cross, squares = gram + x.T @ x, cross + x.T @ y, squares + (y * y).sum(axis=0)
+    return gram, cross, squares, len(starts)
+
+
+def choose_ridge_alpha(store: WindowStore, starts: np.ndarray) -> tuple[float, dict[str, float]]:
+    """The penalty of :data:`RIDGE_ALPHAS` with the lowest cross-validated MSE, and the MSE of each.
+
+    The windows are taken in time order and cut into :data:`RIDGE_FOLDS` contiguous blocks; each
+    block is predicted by the ridge fit on the others less every window that shares a row with
+    it (purged, so no overlapping window carries its values across). A penalty too small for the
+    number of windows (a long window with calendar channels on a short series) predicts the
+    held-out blocks badly and is not chosen. Only sums of the windows' products are kept, so the
+    memory is the features squared per block, as the streamed fit.
+    """
+    ordered = np.sort(starts)
+    span = store.spec.window + store.spec.horizon  # two windows whose starts are this close share a row
+    bounds = np.linspace(0, len(ordered), RIDGE_FOLDS + 1).round().astype(int)
+    folds = [(bounds[k], bounds[k + 1]) for k in range(RIDGE_FOLDS) if bounds[k + 1] > bounds[k]]
+    purged = [
+        (int(np.searchsorted(ordered, ordered[a] - span, side="right")), int(np.searchsorted(ordered, ordered[b - 1] + span)))
+        for a, b in folds
+    ]
+    cuts = sorted({0, len(ordered), *(i for pair in folds + purged for i in pair)})
+    segments = {(lo, hi): _segment_sums(store, ordered[lo:hi]) for lo, hi in itertools.pairwise(cuts)}
+
+    def summed(lo: int, hi: int) -> tuple:
+        parts = [value for (a, b), value in segments.items() if lo <= a and b <= hi]
+        return tuple(sum(part[i] for part in parts) for i in range(4))
+
+    total = summed(0, len(ordered))
+    unpenalised = np.zeros(total[0].shape[0])
+    unpenalised[-1] = 1.0  # the intercept
+    errors = dict.fromkeys(RIDGE_ALPHAS, 0.0)
+    for (a, b), (lo, hi) in zip(folds, purged, strict=True):
+        held = summed(a, b)
+        removed = summed(lo, hi)
+        gram, cross = total[0] - removed[0], total[1] - removed[1]
+        if total[3] - removed[3] <= 0:
+            continue
+        for alpha in RIDGE_ALPHAS:
+            coef = scipy.linalg.solve(gram + alpha * np.diag(1.0 - unpenalised), cross, assume_a="sym")
+            errors[alpha] += float(np.sum(held[2] - 2 * np.sum(coef * held[1], axis=0) + np.sum(coef * (held[0] @ coef), axis=0)))
+    count = sum(b - a for a, b in folds) * store.spec.horizon
+    mse = {f"{alpha:g}": error / count for alpha, error in errors.items()}
+    best = min(RIDGE_ALPHAS, key=lambda alpha: (errors[alpha], -alpha))
+    return float(best), mse
 
 
 def predict_linear_autoregression(model: Ridge, inputs: dict[str, np.ndarray]) -> np.ndarray:

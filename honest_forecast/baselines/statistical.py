@@ -1,4 +1,4 @@
-"""The field's standard statistical forecasters as baselines, fit on the train block only.
+"""The field's standard statistical forecasters as baselines, fit on the train block only (ARIMA: baselines/arima.py).
 
 Each is fit once on the train block's most recent rows (at most :data:`MAX_FIT_ROWS`); its
 one-step forecast of every later row then comes from the observations up to that row's origin
@@ -40,6 +40,8 @@ from statsforecast import theta as theta_core
 from statsforecast._lib import ets as ets_kernel
 from statsforecast.models import MSTL, AutoETS, AutoTheta, _predict_mstl_seas
 from statsforecast.mstl import mstl
+
+from honest_forecast.baselines import arima
 
 MAX_FIT_ROWS = 30_000
 """The baselines are fit on at most this many of the train block's last rows.
@@ -280,6 +282,7 @@ def plan(train_rows: int, season: int, seasons: tuple[int, ...]) -> dict[str, st
         "ets": _needs(train_rows, 2 * season + 2 if 1 < season <= ETS_MAX_SEASON else 10, "ETS"),
         "theta": _needs(train_rows, 2 * season + 4, "Theta"),
         "mstl": "",
+        "arima": _needs(train_rows, 2 * season + 10 if 1 < season <= arima.MAX_SEASON else 20, "ARIMA"),
     }
     if len(seasons) < 2:
         reasons["mstl"] = "MSTL is for several seasonal periods (sub-daily data: a day and a week); this series has " + (
@@ -323,6 +326,7 @@ def fit_all(series: np.ndarray, train_end: int, season: int, seasons: tuple[int,
         "ets": lambda: ets_forecasts(recent, fit_end, season, horizon),
         "theta": lambda: theta_forecasts(recent, fit_end, season, horizon),
         "mstl": lambda: mstl_forecasts(recent, fit_end, seasons, horizon),
+        "arima": lambda: arima.arima_forecasts(recent, fit_end, season, horizon),
     }
     results = []
     for name, reason in plan(fit_end, season, seasons).items():

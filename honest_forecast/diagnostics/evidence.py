@@ -25,6 +25,8 @@ PREDICTABLE_MARGIN = 0.03  # a method must beat persistence on valid MAE by this
 
 NEAR_PERSISTENCE = 0.05  # on an unpredictable series, a network this close to persistence's MAE is doing the honest thing
 
+MEASURABLY_BETTER = 0.02  # a method counts against the network only if its test MAE is lower by more than this share
+
 
 @dataclass(frozen=True)
 class Check:
@@ -91,6 +93,11 @@ class Evidence:
     def network_is_best_on_test(self) -> bool:
         return self.test_mae(NETWORK) <= self.test_mae(self.best_baseline_on_test())
 
+    def measurably_better_than_network(self) -> list[str]:
+        """The methods whose test MAE is more than :data:`MEASURABLY_BETTER` below the network's, best first."""
+        bar = (1 - MEASURABLY_BETTER) * self.test_mae(NETWORK)
+        return sorted((name for name in self.forecasts if name != NETWORK and self.test_mae(name) < bar), key=self.test_mae)
+
     def unpredictable(self) -> bool:
         """No method beats persistence on valid by more than a few percent: a random walk at this horizon."""
         if "persistence" not in self.valid_mae:
@@ -104,6 +111,26 @@ class Evidence:
 
 def grade(problem: bool, warning: bool = False) -> str:
     return PROBLEM if problem else WARNING if warning else OK
+
+
+def network_verdict(evidence: Evidence, problem: bool, warning: bool = False) -> str:
+    """A check about the network: nothing while no method does measurably better on test, and never a problem
+    for the network the report recommends (a warning then says the choice on valid did not hold on test)."""
+    if not evidence.measurably_better_than_network():
+        return OK
+    if evidence.selected == NETWORK:
+        return WARNING if problem or warning else OK
+    return grade(problem, warning)
+
+
+def nothing_measurably_better(evidence: Evidence) -> str:
+    best = evidence.best_baseline_on_test()
+    change = evidence.test_mae(best) / evidence.test_mae(NETWORK) - 1
+    return (
+        f" No method does measurably better on test (the best baseline, {best}, has a test MAE {change:+.1%} from the"
+        f" model's; a method must be more than {MEASURABLY_BETTER:.0%} lower to count), so this is what the best"
+        " forecast of this series looks like, not a fault."
+    )
 
 
 def setting_text(value: object) -> str:
@@ -130,5 +157,8 @@ def _differs(current: object, wanted: object) -> bool:
 
 
 def nothing_in_params(evidence: Evidence) -> str:
-    use = evidence.selected if evidence.selected != NETWORK else "the selected method"
-    return f" Nothing in params.yaml addresses this on top of the current settings: use {use} (lowest valid MAE)."
+    said = " Nothing in params.yaml addresses this on top of the current settings"
+    if evidence.selected == NETWORK:
+        better = evidence.measurably_better_than_network()
+        return said + (f"; on test, {better[0]} did measurably better than the model chosen on valid." if better else ".")
+    return said + f": use {evidence.selected} (lowest valid MAE)."

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from honest_forecast.diagnostics.evidence import NEAR_PERSISTENCE, OK, Check, Evidence, grade, nothing_in_params, suggest
+from honest_forecast.diagnostics.evidence import (
+    NEAR_PERSISTENCE,
+    OK,
+    Check,
+    Evidence,
+    grade,
+    network_verdict,
+    nothing_in_params,
+    nothing_measurably_better,
+    suggest,
+)
 from honest_forecast.names import NETWORK
 from honest_forecast.params import UNBOUNDED_ACTIVATIONS
 
@@ -27,9 +37,9 @@ def check_better_than_copying(evidence: Evidence) -> Check:
     weaker = [name for name, value in skills.items() if value <= 0]
     # On a random walk the last value is the honest forecast: matching it closely is not a fault.
     excused = evidence.unpredictable() and evidence.near_persistence()
-    verdict = grade(versus_persistence <= 0 and not excused, bool(weaker))
+    verdict = network_verdict(evidence, versus_persistence <= 0 and not excused, bool(weaker))
     suggestion = suggest(evidence.params, linear_skip=True, target="delta", shuffle="train") if verdict != OK else ""
-    if verdict == OK:
+    if not weaker:
         explanation = (
             f"The model's test MSE is {versus_persistence:.0%} lower than repeating the last value's "
             f"and {skills[best]:.0%} lower than that of the best baseline ({best})."
@@ -42,9 +52,13 @@ def check_better_than_copying(evidence: Evidence) -> Check:
                 ": no method beats persistence by much on this series, which behaves like a random walk here."
                 if excused
                 else "; its low loss does not mean good forecasts."
+                if verdict != OK
+                else "."
             )
         )
-        if not suggestion:
+        if verdict == OK:
+            explanation += nothing_measurably_better(evidence)
+        elif not suggestion:
             explanation += nothing_in_params(evidence)
     return Check(
         "no_better_than_copying",
@@ -87,7 +101,7 @@ def check_mimicry(evidence: Evidence) -> Check:
     # Trailing is no fault where it is the best there is: the network beats every baseline, or the
     # series is a random walk at this horizon and following the last value is the honest forecast.
     excused = evidence.network_is_best_on_test() or evidence.unpredictable()
-    verdict = OK if excused else grade(lag < 0 and ratio < 1, lag < 0)
+    verdict = OK if excused else network_verdict(evidence, lag < 0 and ratio < 1, lag < 0)
     suggestion = suggest(evidence.params, target="delta", linear_skip=True) if verdict != OK else ""
     if lag >= 0:
         explanation = f"Forecasts line up with the value they forecast (best lag {lag}), not with the last known value."
@@ -101,6 +115,8 @@ def check_mimicry(evidence: Evidence) -> Check:
                 else "no method does better here."
             )
         )
+    elif verdict == OK:
+        explanation = f"Forecasts are best aligned one step late (best lag {lag})." + nothing_measurably_better(evidence)
     else:
         explanation = (
             f"Forecasts are {'closer to the previous value than to the truth' if ratio < 1 else 'best aligned one step late'} "
@@ -109,7 +125,7 @@ def check_mimicry(evidence: Evidence) -> Check:
     return Check(
         "persistence_mimicry",
         ratio,
-        "MSE(ŷ_t, y_t-1) / MSE(ŷ_t, y_t) >= 1 and best lag >= 0, unless no method does better",
+        "MSE(ŷ_t, y_t-1) / MSE(ŷ_t, y_t) >= 1 and best lag >= 0, unless no method does measurably better",
         verdict,
         explanation,
         suggestion,
@@ -134,12 +150,14 @@ def check_collapse(evidence: Evidence) -> Check:
     std_ratio = float(np.std(forecasts[NETWORK]) / np.std(actual))
     loss_ratio = float(evidence.train_mse_inference / np.var(evidence.scaled_train_targets))
     excused = evidence.network_is_best_on_test()
-    verdict = OK if excused else grade(std_ratio < 0.8, std_ratio < 0.9)
+    verdict = OK if excused else network_verdict(evidence, std_ratio < 0.8, std_ratio < 0.9)
     suggestion = suggest(evidence.params, l2=0.0, l2_bias=0.0, dropout=0.0) if verdict != OK else ""
     if std_ratio >= 0.9:
         explanation = f"Forecasts vary as much as the series (std ratio {std_ratio:.2f}, original units)."
     elif excused:
         explanation = f"Forecasts vary {std_ratio:.0%} as much as the series, yet the model beats every baseline on test."
+    elif verdict == OK:
+        explanation = f"Forecasts vary {std_ratio:.0%} as much as the series." + nothing_measurably_better(evidence)
     else:
         explanation = (
             f"Forecasts vary {std_ratio:.0%} as much as the series (original units, test) and "
@@ -148,7 +166,7 @@ def check_collapse(evidence: Evidence) -> Check:
     return Check(
         "collapse_to_mean",
         std_ratio,
-        "std(ŷ)/std(y) >= 0.9 in original units, unless the model beats every baseline",
+        "std(ŷ)/std(y) >= 0.9 in original units, unless no method does measurably better",
         verdict,
         explanation,
         suggestion,
@@ -168,7 +186,8 @@ def check_loss_in_units(evidence: Evidence) -> Check:
     reference = evidence.valid_persistence_rmse or persistence_rmse
     ratio = seen_rmse / reference
     excused = evidence.unpredictable() and ratio <= 1 + NEAR_PERSISTENCE
-    verdict = grade(ratio >= 1 and not excused, ratio >= 1)
+    # measured on valid, against the method that beat it there; never a problem for the network the report recommends
+    verdict = grade(ratio >= 1 and not excused and evidence.selected != NETWORK, ratio >= 1)
     suggestion = suggest(evidence.params, linear_skip=True, target="delta") if verdict != OK else ""
     explanation = (
         f"The best validation MSE logged in training, {seen_mse:.4g} in scaled units, is an RMSE of {seen_rmse:.4g} in "

@@ -1,17 +1,16 @@
-"""Keras batches cut on the fly from a WindowStore, in the order Keras itself would use.
+"""Keras batches cut on the fly from a WindowStore, in an order the run draws itself.
 
-Training on materialised window arrays with ``fit(..., shuffle=True)`` presents each epoch's
-windows in a permutation drawn by Keras's array adapter. :func:`epoch_order` draws that same
-permutation from the same adapter, applied to the window positions, at the point ``fit`` would
-draw it; the batches are then identical and so are the trained weights (tests/test_feeding.py
-checks it against ``fit`` on arrays). Evaluation batches are the blocks in stored order.
+Each pass through the training windows is a fresh permutation from
+``np.random.default_rng((seed, member, pass))``: a rerun presents the same batches, while
+successive epochs and members differ. (Keras's own array adapter, with the global seed set,
+draws the same permutation at every ``fit`` call, so every epoch of every member used to see
+one order.) Evaluation batches are the blocks in stored order.
 """
 
 from __future__ import annotations
 
 import keras
 import numpy as np
-from keras.src.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
 
 from honest_forecast.windows.store import WindowStore
 
@@ -36,28 +35,40 @@ class WindowBatches(keras.utils.PyDataset):
         self.store, self.starts = None, self.starts[:0]
 
 
-def epoch_order(windows: int, shuffle: bool) -> np.ndarray:
-    """Positions of the training windows in the order of one epoch of ``fit(arrays, shuffle=shuffle)``.
+def pass_order(windows: int, seed: int, member: int, sweep: int) -> np.ndarray:
+    """Positions of the training windows in pass ``sweep`` (0, 1, ...) of member ``member`` through them."""
+    return np.random.default_rng((seed, member, sweep)).permutation(windows)
 
-    The permutation does not depend on the batch size (Keras shuffles all indices, then slices),
-    so it is drawn as one batch. Call it once per ``fit``, right before it, as ``fit`` would.
+
+def epoch_order(windows: int, seed: int | None, member: int = 1, epoch: int = 0, per_epoch: int = 0) -> np.ndarray:
+    """Positions of the training windows for one epoch; ``seed`` None keeps them in stored order.
+
+    An epoch is every window once (``per_epoch`` 0: pass ``epoch``) or the next ``per_epoch``
+    positions of the passes laid end to end, so that successive short epochs go through every
+    window before any comes again.
     """
-    if not shuffle:
-        return np.arange(windows)
-    adapter = ArrayDataAdapter(np.arange(windows), batch_size=windows, shuffle=True)
-    return np.concatenate([np.asarray(batch) for batch in adapter.get_tf_dataset()])
+    if seed is None:
+        order = np.arange(windows)
+        return order if not per_epoch else order[np.arange(epoch * per_epoch, (epoch + 1) * per_epoch) % windows]
+    if not per_epoch:
+        return pass_order(windows, seed, member, epoch)
+    positions = np.arange(epoch * per_epoch, (epoch + 1) * per_epoch)
+    sweeps = positions // windows
+    order = np.empty(per_epoch, dtype=np.int64)
+    for sweep in np.unique(sweeps):
+        taken = sweeps == sweep
+        order[taken] = pass_order(windows, seed, member, int(sweep))[positions[taken] % windows]
+    return order
 
 
-def training_batches(store: WindowStore, shuffle: bool, batch_size: int, steps: int = 0, epoch: int = 0) -> WindowBatches:
-    """One epoch of training batches: every training window once, or with ``steps`` > 0, ``steps`` batches.
+def training_batches(
+    store: WindowStore, seed: int | None, batch_size: int, steps: int = 0, epoch: int = 0, member: int = 1
+) -> WindowBatches:
+    """One epoch of member ``member``'s training batches: every training window once, or with ``steps`` > 0, ``steps`` batches.
 
-    Epoch ``epoch`` then takes the next ``steps`` batches of the shuffled order, wrapping around,
-    so that successive epochs go through every window even where the order repeats.
+    ``seed`` None (``shuffle: none``) keeps the stored order.
     """
-    windows = store.windows("train")
-    order = epoch_order(windows, shuffle)
-    if steps:
-        order = order[np.arange(epoch * steps * batch_size, (epoch + 1) * steps * batch_size) % windows]
+    order = epoch_order(store.windows("train"), seed, member, epoch, steps * batch_size)
     return WindowBatches(store, store.starts["train"][order], batch_size)
 
 

@@ -85,8 +85,8 @@ class LiveLogger(keras.callbacks.Callback):
 class ProgressLine(keras.callbacks.Callback):
     """One compact line per epoch on stdout, so a person watching `dvc repro` sees training move.
 
-    The time left is an upper bound: early stopping ends training once ``patience`` epochs
-    pass without a better valid loss, so at most that many epochs remain after the best one.
+    Early stopping ends training ``patience`` epochs after the best one unless valid improves
+    meanwhile, so the line gives both: when it stops if nothing improves, and the most epochs left.
     """
 
     def __init__(self, epochs: int, patience: int, label: str = "train") -> None:
@@ -103,11 +103,13 @@ class ProgressLine(keras.callbacks.Callback):
         if logs.get(MONITOR, math.inf) < self.best:
             self.best, self.best_epoch = logs[MONITOR], done
         per_epoch = (time.perf_counter() - self.started) / done
-        left = min(self.epochs - done, self.best_epoch + self.patience - done)
+        most = self.epochs - done
+        stops = min(most, self.best_epoch + self.patience - done)
         print(
             f"{self.label}: epoch {done}/{self.epochs}  loss {logs.get('loss', math.nan):.5f}  "
             f"valid {logs.get(MONITOR, math.nan):.5f}  best {self.best:.5f} (epoch {self.best_epoch})  "
-            f"{per_epoch:.1f} s/epoch, at most {left} more (~{left * per_epoch:.0f} s)",
+            f"{per_epoch:.1f} s/epoch; {stops} more if valid does not improve (~{stops * per_epoch:.0f} s), "
+            f"at most {most} (~{most * per_epoch:.0f} s)",
             flush=True,
         )
 
@@ -130,17 +132,21 @@ def new_member(shape: tuple[int, int, int, int], params: Params, member: int, ri
     return model
 
 
+def batch_order_seed(params: Params) -> int | None:
+    """The seed of the training batches' order; None keeps the stored order (``shuffle: none``)."""
+    return None if params.shuffle == "none" else params.seed
+
+
 def train_model(
     store: WindowStore, params: Params, live: Live | None = None, label: str = "train"
 ) -> tuple[keras.Model, dict, float]:
     """Build, compile and fit; return the model with the best valid weights, a summary and the seconds fit took.
 
-    Batches are cut from ``store`` on the fly (honest_forecast/models/feeding.py), in the order ``fit`` on
-    materialised windows with ``shuffle=True`` would use, so the weights are the same as if
-    every window existed as an array. With several ``members`` they train side by side, one
-    epoch each in turn, every one from its own seed (Keras draws one batch order for all of
-    them: see README); the valid figures that drive early stopping, the plateau schedule and
-    the logs are those of their mean forecast, the model that is saved. The time is kept out
+    Batches are cut from ``store`` on the fly (honest_forecast/models/feeding.py), each epoch of
+    each member in its own seeded order. With several ``members`` they train side by side, one
+    epoch each in turn, every one from its own seed; the valid figures that drive early
+    stopping, the plateau schedule and the logs are those of their mean forecast, the model
+    that is saved. The time is kept out
     of the summary so the tracked summary file only changes when training does.
     """
     shape = store.shape
@@ -150,7 +156,8 @@ def train_model(
     model = average_members(members)
     if params.members > 1:
         compile_model(model, params)  # for its loss and mse metric; its own optimizer never steps
-    keras.utils.set_random_seed(params.seed)  # the batch order (one for every member and epoch: see README)
+    keras.utils.set_random_seed(params.seed)  # dropout draws during fit; the batch order is drawn apart
+    order_seed = batch_order_seed(params)
     # Read back from the compiled optimizer: the rate training really starts with, not the one asked for.
     learning_rate = float(keras.ops.convert_to_numpy(members[0].optimizer.learning_rate))
     # Stock Keras callbacks, driven by hand with the mean forecast's valid figures.
@@ -185,14 +192,14 @@ def train_model(
     for epoch in range(params.epochs):
         fits = [
             member.fit(
-                training_batches(store, params.shuffle != "none", params.batch_size, params.steps_per_epoch, epoch),
+                training_batches(store, order_seed, params.batch_size, params.steps_per_epoch, epoch, number),
                 initial_epoch=epoch,
                 epochs=epoch + 1,
                 shuffle=False,  # the batches come in fit's own shuffled order already
                 callbacks=[guard],
                 verbose=0,
             ).history
-            for member, guard in zip(members, guards, strict=True)
+            for number, (member, guard) in enumerate(zip(members, guards, strict=True), start=1)
         ]
         valid = model.evaluate(block_batches(store, store.starts["valid"]), verbose=0, return_dict=True)
         logs = {
@@ -217,6 +224,7 @@ def train_model(
         "best_valid_mse": valid_mse[best],
         "optimizer_learning_rate": learning_rate,
         "parameters": model.count_params(),
+        "skip_path_ridge_alpha": float(ridge.alpha) if ridge is not None else None,
         "seed_fingerprints": fingerprints,
     }
     return model, summary, seconds
@@ -233,10 +241,11 @@ def refit_model(store: WindowStore, params: Params, epochs: int, ridge: object, 
     members = [new_member(store.shape, params, member, skip) for member in range(1, params.members + 1)]
     model = average_members(members)
     keras.utils.set_random_seed(params.seed)
+    order_seed = batch_order_seed(params)
     started = time.perf_counter()
     for epoch in range(epochs):
-        for member in members:
-            batches = training_batches(store, params.shuffle != "none", params.batch_size, params.steps_per_epoch, epoch)
+        for number, member in enumerate(members, start=1):
+            batches = training_batches(store, order_seed, params.batch_size, params.steps_per_epoch, epoch, number)
             member.fit(batches, initial_epoch=epoch, epochs=epoch + 1, shuffle=False, verbose=0)
         print(f"{label}: epoch {epoch + 1}/{epochs}, {(time.perf_counter() - started) / (epoch + 1):.1f} s/epoch", flush=True)
     return model

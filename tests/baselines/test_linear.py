@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from sklearn.linear_model import Ridge
@@ -108,3 +110,54 @@ def test_the_window_mean_summed_a_piece_at_a_time_is_the_one_running_sum_bit_for
     whole = np.broadcast_to((cumulative[origin + 1] - cumulative[origin + 1 - 60]) / 60, rows.shape)
     monkeypatch.setattr(simple, "PREFIX_CHUNK", 997)  # many pieces, boundaries anywhere
     np.testing.assert_array_equal(simple.window_mean(series, rows, 60), whole)
+
+
+def _ar_store(rows: int, seed: int = 0, channels: int = 1) -> WindowStore:
+    rng = np.random.default_rng(seed)
+    values = np.zeros(rows)
+    noise = rng.normal(size=rows)
+    for row in range(2, rows):
+        values[row] = 0.6 * values[row - 1] - 0.2 * values[row - 2] + noise[row]
+    inputs = np.column_stack([values] + [rng.normal(size=rows) for _ in range(channels - 1)])
+    return _store(values, inputs)
+
+
+def test_the_cross_validated_error_is_that_of_refitting_every_purged_fold() -> None:
+    store = _ar_store(240)
+    starts = store.starts["train"]
+    chosen, mse = linear.choose_ridge_alpha(store, starts)
+    bounds = np.linspace(0, len(starts), linear.RIDGE_FOLDS + 1).round().astype(int)
+    span = 6  # window 5 + horizon 1
+    for alpha in (1e-3, 1.0, 100.0):
+        squared = 0.0
+        for a, b in itertools.pairwise(bounds):
+            held = starts[a:b]
+            kept = starts[(starts <= held[0] - span) | (starts >= held[-1] + span)]
+            x, y = store.cut(kept)
+            fit = Ridge(alpha=alpha).fit(linear.linear_features(x), y)
+            x_held, y_held = store.cut(held)
+            predicted = linear.predict_linear_autoregression(fit, x_held)
+            squared += float(np.sum((predicted - y_held.reshape(predicted.shape)) ** 2))
+        assert mse[f"{alpha:g}"] == pytest.approx(squared / len(starts), rel=1e-6)
+    assert chosen in linear.RIDGE_ALPHAS and mse[f"{chosen:g}"] == min(mse.values())
+
+
+def test_auto_keeps_a_ridge_with_more_inputs_than_it_can_learn_from_honest() -> None:
+    """Few windows and many noise channels: a small penalty memorises, the chosen one predicts later windows better."""
+    store = _ar_store(160, seed=1, channels=20)  # 100 inputs, 155 windows
+    train, later = store.starts["train"][:110], store.starts["train"][110:]
+    x_later, y_later = store.cut(later)
+
+    def later_mse(alpha: float | str) -> float:
+        fit = linear.fit_linear_autoregression(store, train, alpha)
+        predicted = linear.predict_linear_autoregression(fit, x_later)
+        return float(np.mean((predicted - y_later.reshape(predicted.shape)) ** 2))
+
+    chosen = linear.fit_linear_autoregression(store, train, "auto").alpha
+    assert chosen >= 10 and later_mse("auto") < 0.8 * later_mse(0.001)
+
+
+def test_auto_leaves_a_well_determined_ridge_nearly_unpenalised() -> None:
+    store = _ar_store(4000, seed=2)
+    assert linear.fit_linear_autoregression(store, store.starts["train"], "auto").alpha <= 10
+    assert linear.fit_linear_autoregression(store, store.starts["train"], 0.5).alpha == 0.5

@@ -317,3 +317,55 @@ def test_the_chunked_ks_test_is_scipys_bit_for_bit_on_samples_large_and_small() 
         first, second = np.round(rng.normal(size=size), 2), np.round(rng.normal(0.05, 1.2, size=size // 4), 2)  # ties
         expected, chunked = stats.ks_2samp(first, second), data.ks_two_sample(first, second)
         assert (chunked.statistic, chunked.pvalue) == (float(expected.statistic), float(expected.pvalue))
+
+
+NETWORK_CHECKS = ("no_better_than_copying", "persistence_mimicry", "collapse_to_mean", "loss_in_plain_units")
+
+
+def _noisy_annual(selected: str, ridge_gap: float) -> Evidence:
+    """A nearly unpredictable series: the best forecast varies far less than the series and trails it a little.
+
+    The network forecasts a damped version of the last value; the ridge is the same forecast
+    with its MAE ``ridge_gap`` lower and persistence is far worse.
+    """
+    rng = np.random.default_rng(8)
+    values = 10 + rng.normal(size=ROWS)
+    actual, last = values[-TEST:], values[-TEST - 1 : -1]
+    model = 10 + 0.27 * (last - 10)
+    toward = actual - model
+    ridge = model + ridge_gap * toward  # each error shrinks by ridge_gap: the MAE falls by that share
+    mae = float(np.mean(np.abs(actual - model)))
+    valid_mse = float(np.mean((actual - model) ** 2))
+    return healthy(
+        actual=actual,
+        last_input=last,
+        forecasts={"model": model, "persistence": last, "seasonal_naive": values[-TEST - PERIOD : -PERIOD], "linear_ar": ridge},
+        train_targets=values[: ROWS - TEST],
+        train_block=values[: ROWS - TEST],
+        history={**healthy().history, "valid/mse": [2 * valid_mse, valid_mse]},
+        valid_mae={"model": mae, "linear_ar": mae * (1 - ridge_gap), "persistence": 1.4 * mae},
+        selected=selected,
+    )
+
+
+def test_the_recommended_network_on_a_noisy_series_raises_nothing_against_itself() -> None:
+    checks = {c.name: c for c in run_checks(_noisy_annual(selected="model", ridge_gap=0.001))}
+    assert checks["collapse_to_mean"].value < 0.5  # the forecasts vary far less than the series
+    for name in NETWORK_CHECKS:
+        assert checks[name].verdict == OK, name
+    text = " ".join(check.explanation for check in checks.values())
+    assert "use model" not in text and "use the selected method" not in text
+    assert "No method does measurably better on test" in checks["collapse_to_mean"].explanation
+
+
+def test_a_baseline_better_by_a_hair_does_not_count_against_the_network() -> None:
+    checks = {c.name: c for c in run_checks(_noisy_annual(selected="linear_ar", ridge_gap=0.001))}
+    assert checks["collapse_to_mean"].verdict == OK and checks["no_better_than_copying"].verdict == OK
+
+
+def test_a_measurably_better_baseline_makes_the_collapse_a_problem_unless_the_network_was_recommended() -> None:
+    beaten = {c.name: c for c in run_checks(_noisy_annual(selected="linear_ar", ridge_gap=0.2))}
+    assert beaten["collapse_to_mean"].verdict == PROBLEM and "linear_ar does better" in beaten["collapse_to_mean"].explanation
+    chosen = {c.name: c for c in run_checks(_noisy_annual(selected="model", ridge_gap=0.2))}
+    assert chosen["collapse_to_mean"].verdict == WARNING
+    assert "use the selected method" not in chosen["collapse_to_mean"].explanation
