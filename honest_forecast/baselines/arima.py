@@ -7,11 +7,11 @@ the coefficients fixed: the state after observing row ``o`` alone makes row ``o`
 so nothing after an origin is read. The filter is the library's own recursion (R's
 ``ARIMA_Like``, which statsforecast ports), transcribed so that one pass gives the state at
 every row instead of only the last; its residuals and its forecast from the train block's end
-match the library's (tests/baselines/test_arima.py).
+are the library's to within rounding, 1e-11 (tests/baselines/test_arima.py).
 
 A seasonal ARIMA's state holds about two seasons of lags, and its fit is slow in the season's
-length (measured on 2 cores: 72 s for 1,000 half-hourly rows with period 48, minutes for 950
-weekly rows with period 52). For a season longer than :data:`MAX_SEASON` the model is a
+length (measured on 2 cores: 72 s for 1,000 half-hourly rows with period 48, more than 10
+minutes for 950 weekly rows with period 52). For a season longer than :data:`MAX_SEASON` the model is a
 non-seasonal ARIMA of the series less a fixed seasonal profile: the train block's classical
 decomposition, its last season repeated after the block (known at every origin).
 """
