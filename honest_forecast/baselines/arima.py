@@ -38,6 +38,24 @@ and more than 5 minutes on 2,224. Fifty seasons hold far more than the few coeff
 
 
 @numba.njit(cache=True)
+def _advance(a: np.ndarray, phi: np.ndarray, delta: np.ndarray, r: int, out: np.ndarray) -> None:
+    """``out`` = T ``a``, the state one step on with no observation (T of statsforecast's ``make_arima``)."""
+    p, d = len(phi), len(delta)
+    for i in range(r):
+        tmp = a[i + 1] if i < r - 1 else 0.0
+        if i < p:
+            tmp += phi[i] * a[0]
+        out[i] = tmp
+    if d > 0:
+        for i in range(r + 1, r + d):
+            out[i] = a[i - 1]
+        tmp = a[0]
+        for i in range(d):
+            tmp += delta[i] * a[r + i]
+        out[r] = tmp
+
+
+@numba.njit(cache=True)
 def _filter(
     y: np.ndarray,
     phi: np.ndarray,
@@ -65,18 +83,7 @@ def _filter(
     mm = np.empty((rd, rd))
     settled = False
     for row in range(n):
-        for i in range(r):
-            tmp = a[i + 1] if i < r - 1 else 0.0
-            if i < p:
-                tmp += phi[i] * a[0]
-            anew[i] = tmp
-        if d > 0:
-            for i in range(r + 1, rd):
-                anew[i] = a[i - 1]
-            tmp = a[0]
-            for i in range(d):
-                tmp += delta[i] * a[r + i]
-            anew[r] = tmp
+        _advance(a, phi, delta, r, anew)
         if row > up and not settled:
             if d == 0:
                 for i in range(r):
@@ -156,34 +163,15 @@ def _filter(
                 P[j, i] = value
         settled = settled or unchanged
         if row >= first_origin:
-            state = a.copy()
+            state, ahead = a.copy(), np.empty(rd)
             for lead in range(paths.shape[1]):
-                ahead = np.empty(rd)
-                for i in range(rd):
-                    total = 0.0
-                    for j in range(rd):
-                        total += _transition(phi, delta, r, i, j) * state[j]
-                    ahead[i] = total
-                state = ahead
+                _advance(state, phi, delta, r, ahead)
+                state, ahead = ahead, state
                 point = state[0]
                 for i in range(d):
                     point += delta[i] * state[r + i]
                 paths[row, lead] = point
     return residuals
-
-
-@numba.njit(cache=True)
-def _transition(phi: np.ndarray, delta: np.ndarray, r: int, i: int, j: int) -> float:
-    """Entry (i, j) of the state transition matrix T of statsforecast's ``make_arima``."""
-    p, d = len(phi), len(delta)
-    if i < r:
-        value = phi[i] if (j == 0 and i < p) else 0.0
-        return value + (1.0 if j == i + 1 and i < r - 1 else 0.0)
-    if i == r:
-        if j == 0:
-            return 1.0
-        return delta[j - r] if r <= j < r + d else 0.0
-    return 1.0 if j == i - 1 else 0.0
 
 
 def regression(fit: dict, rows: int) -> np.ndarray:

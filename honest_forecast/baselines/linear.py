@@ -123,17 +123,18 @@ def choose_ridge_alpha(store: WindowStore, starts: np.ndarray) -> tuple[float, d
     unpenalised = np.zeros(total[0].shape[0])
     unpenalised[-1] = 1.0  # the intercept
     errors = dict.fromkeys(RIDGE_ALPHAS, 0.0)
+    count = 0
     for (a, b), (lo, hi) in zip(folds, purged, strict=True):
         held = summed(a, b)
         removed = summed(lo, hi)
         gram, cross = total[0] - removed[0], total[1] - removed[1]
         if total[3] - removed[3] <= 0:
-            continue
+            continue  # the purge left no window to fit on: this block is not scored
+        count += held[3] * store.spec.horizon
         for alpha in RIDGE_ALPHAS:
             coef = scipy.linalg.solve(gram + alpha * np.diag(1.0 - unpenalised), cross, assume_a="sym")
             errors[alpha] += float(np.sum(held[2] - 2 * np.sum(coef * held[1], axis=0) + np.sum(coef * (held[0] @ coef), axis=0)))
-    count = sum(b - a for a, b in folds) * store.spec.horizon
-    mse = {f"{alpha:g}": error / count for alpha, error in errors.items()}
+    mse = {f"{alpha:g}": error / max(count, 1) for alpha, error in errors.items()}  # nothing scored: the strongest penalty
     best = min(RIDGE_ALPHAS, key=lambda alpha: (errors[alpha], -alpha))
     return float(best), mse
 

@@ -35,9 +35,9 @@ class WindowBatches(keras.utils.PyDataset):
         self.store, self.starts = None, self.starts[:0]
 
 
-def pass_order(windows: int, seed: int, member: int, sweep: int) -> np.ndarray:
-    """Positions of the training windows in pass ``sweep`` (0, 1, ...) of member ``member`` through them."""
-    return np.random.default_rng((seed, member, sweep)).permutation(windows)
+def pass_order(windows: int, seed: int | None, member: int, sweep: int) -> np.ndarray:
+    """Positions of the training windows in pass ``sweep`` (0, 1, ...) of member ``member``; stored order without a seed."""
+    return np.arange(windows) if seed is None else np.random.default_rng((seed, member, sweep)).permutation(windows)
 
 
 def epoch_order(windows: int, seed: int | None, member: int = 1, epoch: int = 0, per_epoch: int = 0) -> np.ndarray:
@@ -47,9 +47,6 @@ def epoch_order(windows: int, seed: int | None, member: int = 1, epoch: int = 0,
     positions of the passes laid end to end, so that successive short epochs go through every
     window before any comes again.
     """
-    if seed is None:
-        order = np.arange(windows)
-        return order if not per_epoch else order[np.arange(epoch * per_epoch, (epoch + 1) * per_epoch) % windows]
     if not per_epoch:
         return pass_order(windows, seed, member, epoch)
     positions = np.arange(epoch * per_epoch, (epoch + 1) * per_epoch)
