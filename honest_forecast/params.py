@@ -29,6 +29,7 @@ SHUFFLES = ("train", "none", "before_split")
 MISSING_POLICIES = ("skip", "error", "interpolate", "ffill")
 TARGETS = ("level", "delta")
 LOSSES = ("mse", "mae", "huber")
+SKIP_PATHS = ("ridge", "best_statistical")
 ACTIVATIONS = ("tanh", "sigmoid", "relu", "elu", "selu", "gelu", "swish", "softsign", "linear")
 UNBOUNDED_ACTIVATIONS = ("relu", "elu", "selu", "gelu", "swish", "linear")  # can blow up inside a recurrent cell
 INITIALIZERS = (
@@ -82,7 +83,7 @@ class Params:
     train_frac: float = 0.7
     valid_frac: float = 0.15
     test_frac: float = 0.15
-    window: int = 60
+    window: int | str = "auto"
     horizon: int = 1
     scaler: str = "standard"
     scaler_fit: str = "train"
@@ -105,6 +106,8 @@ class Params:
     kernel_initializer: str = "glorot_uniform"
     bias_initializer: str = "zeros"
     linear_skip: bool = False
+    statistical_inputs: bool = False
+    skip_path: str = "ridge"
     recurrent_steps: int = 0
     members: int = 1
     loss: str = "mse"
@@ -186,7 +189,12 @@ RULES: dict[str, _Rule] = {
     "train_frac": _Rule(float, low=0, high=1, low_open=True, high_open=True),
     "valid_frac": _Rule(float, low=0, high=1, low_open=True, high_open=True),
     "test_frac": _Rule(float, low=0, high=1, low_open=True, high_open=True),
-    "window": _Rule(int, low=1),
+    "window": _Rule(
+        int,
+        low=1,
+        auto=True,
+        hint="input steps per window, or 'auto': three seasons, shortened so the inputs stay a quarter of the training windows",
+    ),
     "horizon": _Rule(int, low=1),
     "scaler": _Rule(str, choices=SCALERS),
     "scaler_fit": _Rule(str, choices=SCALER_FITS),
@@ -214,6 +222,14 @@ RULES: dict[str, _Rule] = {
     "kernel_initializer": _Rule(str, choices=INITIALIZERS),
     "bias_initializer": _Rule(str, choices=INITIALIZERS),
     "linear_skip": _Rule(bool),
+    "statistical_inputs": _Rule(
+        bool, hint="true: the network also reads ETS, Theta, MSTL and ARIMA's forecasts of its targets from each window's origin"
+    ),
+    "skip_path": _Rule(
+        str,
+        choices=SKIP_PATHS,
+        hint="ridge: a ridge on all the network's inputs; best_statistical: the statistical forecast best on the train windows",
+    ),
     "recurrent_steps": _Rule(int, low=0, hint="how many of the window's last steps the recurrent layers read; 0 = all"),
     "members": _Rule(int, low=1, hint="networks trained side by side from seeds seed, seed+1, ...; the forecast is their mean"),
     "loss": _Rule(str, choices=LOSSES),
@@ -362,10 +378,15 @@ def _check_together(params: Params) -> None:
             f"param 'activation' lists {len(params.activation)} names for {params.layers} layers; "
             "give one name for all layers or one per layer"
         )
-    if params.recurrent_steps > params.window:
+    if params.window != "auto" and params.recurrent_steps > params.window:
         raise ParamError(
             f"param 'recurrent_steps' is {params.recurrent_steps}, more than 'window' ({params.window}); "
             "use at most the window, or 0 for all of it"
+        )
+    if params.skip_path == "best_statistical" and not (params.statistical_inputs and params.linear_skip):
+        raise ParamError(
+            "param 'skip_path' is best_statistical, which needs 'statistical_inputs: true' and 'linear_skip: true' "
+            f"(now {str(params.statistical_inputs).lower()} and {str(params.linear_skip).lower()})"
         )
     if params.target_column in params.covariates:
         raise ParamError(

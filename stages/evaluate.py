@@ -8,7 +8,7 @@ from honest_forecast.backtest.folds import fold_view
 from honest_forecast.cli import quiet_tensorflow, run_stage, stage_fold
 from honest_forecast.data.series import Series
 from honest_forecast.diagnostics.summary import diagnostics_summary, run_checks
-from honest_forecast.io import read_json, save_arrays, write_json
+from honest_forecast.io import load_arrays, read_json, save_arrays, write_json
 from honest_forecast.names import NETWORK
 from honest_forecast.params import load_params
 from honest_forecast.paths import SERIES_FILE, fold_paths
@@ -25,6 +25,7 @@ from honest_forecast.backtest.evaluation import (  # noqa: E402
     load_statistical,
     read_history,
 )
+from honest_forecast.models.inputs import network_store  # noqa: E402
 
 
 def main() -> None:
@@ -33,8 +34,10 @@ def main() -> None:
     series, train_end, _ = fold_view(Series.load(SERIES_FILE), paths.fold, params.train_frac, params.valid_frac)
     target, season = series.target, series.season
     del series  # all evaluate reads; a long series' timestamps are not kept
-    store = WindowStore.load(paths.arrays)
     scaler = Scaler.from_dict(read_json(paths.scaler))
+    trained = read_json(paths.effective_params)
+    names = trained["training"]["statistical_inputs"]
+    store = network_store(WindowStore.load(paths.arrays), load_arrays(paths.statistical) if names else {}, names, scaler)
     with warnings.catch_warnings():  # the saved model carries the averaged members' optimizer, which evaluate never steps
         warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
         model = keras.saving.load_model(paths.model, safe_mode=True)
@@ -54,7 +57,7 @@ def main() -> None:
         scaler,
         test_view,
         audit,
-        read_json(paths.effective_params),
+        trained,
         read_history(paths.history_dir),
         metrics["valid"],
         metrics["selected"]["method"],

@@ -45,6 +45,7 @@ import keras  # noqa: E402
 
 from honest_forecast.baselines.linear import fit_linear_autoregression  # noqa: E402
 from honest_forecast.forecasting.origin import (  # noqa: E402
+    by_origin,
     network_forecast,
     origin_store,
     refuse_missing_inputs,
@@ -53,6 +54,7 @@ from honest_forecast.forecasting.origin import (  # noqa: E402
 )
 from honest_forecast.forecasting.refit import refit_forecasts  # noqa: E402
 from honest_forecast.forecasting.summary import forecast_summary  # noqa: E402
+from honest_forecast.models.inputs import network_store  # noqa: E402
 
 
 def main() -> None:
@@ -79,7 +81,7 @@ def main() -> None:
         None if ahead is None else ahead.known,
     )
     refuse_missing_inputs(current, store, start, current.names)
-    points = simple_forecasts(current.target, params.horizon, current.season, params.window)
+    points = simple_forecasts(current.target, params.horizon, current.season, trained.spec.window)
     points |= statistical_from_last_row(
         load_arrays(fold.statistical), current.target, added, train_end, current.season, current.seasons, params.horizon
     )
@@ -89,11 +91,12 @@ def main() -> None:
     with warnings.catch_warnings():  # the saved model carries the averaged members' optimizer, which is never stepped
         warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
         model = keras.saving.load_model(fold.model, safe_mode=True)
-    points["model"] = network_forecast(model, store, start, scaler)
+    training = read_json(fold.effective_params)["training"]
+    read = training["statistical_inputs"]
+    reading = network_store(store, by_origin({name: points[name] for name in read if name in points}, store), read, scaler)
+    points["model"] = network_forecast(model, reading, start, scaler)
     if params.forecast_refit:
-        points |= refit_forecasts(
-            current, store, start, scaler, params, read_json(fold.effective_params)["training"]["best_epoch"]
-        )
+        points |= refit_forecasts(current, store, start, scaler, params, training["best_epoch"], read)
     earned = {name: earned_intervals(valid, test, name, params.interval_levels) for name in names}
     result = PastTheEnd(
         future,

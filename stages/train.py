@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from honest_forecast.cli import quiet_tensorflow, run_stage, stage_fold
-from honest_forecast.io import write_json
+from honest_forecast.io import load_arrays, read_json, write_json
 from honest_forecast.params import as_dict, load_params
 from honest_forecast.paths import fold_paths
+from honest_forecast.windows.scaling import Scaler
 from honest_forecast.windows.store import WindowStore
 
 quiet_tensorflow(entry_point=__name__ == "__main__")  # before anything imports keras
 import keras  # noqa: E402
 from dvclive import Live  # noqa: E402
 
+from honest_forecast.models.inputs import network_store, statistical_input_names  # noqa: E402
 from honest_forecast.models.saving import save_model  # noqa: E402
 from honest_forecast.models.training import train_model  # noqa: E402
 
@@ -19,7 +21,10 @@ from honest_forecast.models.training import train_model  # noqa: E402
 def main() -> None:
     params = load_params()
     paths = fold_paths(stage_fold())
-    store = WindowStore.load(paths.arrays)
+    fitted = load_arrays(paths.statistical)
+    names = statistical_input_names(params.statistical_inputs, fitted)
+    store = network_store(WindowStore.load(paths.arrays), fitted, names, Scaler.from_dict(read_json(paths.scaler)))
+    del fitted
     with Live(str(paths.live_dir), dvcyaml=False, save_dvc_exp=False, report=None) as live:
         model, summary, seconds = train_model(store, params, live, label=f"train (fold {paths.fold})")
     save_model(model, paths.model)

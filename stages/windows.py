@@ -33,7 +33,7 @@ def main() -> None:
     write_json(paths.scaler, scaler.to_dict(series.column_names, fit_rows))
     write_json(paths.audit, {"fold": paths.fold, **report})
     counts = ", ".join(f"{block} {report['blocks'][block]['windows']}" for block in BLOCKS)
-    print(f"windows (fold {paths.fold}): {counts}; leak_free={report['checks']['leak_free']}")
+    print(f"windows (fold {paths.fold}): window {report['window']}, {counts}; leak_free={report['checks']['leak_free']}")
 
 
 if __name__ == "__main__":

@@ -118,7 +118,7 @@ def forecast_blocks(
     statistical baselines' forecasts by origin from the train block's last row on
     (:func:`load_statistical` with ``train_end - 1``); it is emptied once read.
     """
-    linear_ar = fit_linear_autoregression(store, store.starts["train"], params.ridge_alpha)
+    linear_ar = fit_linear_autoregression(store.without_statistical(), store.starts["train"], params.ridge_alpha)
     # Covariates only forecast in production are scored as production will read them: every figure
     # rests on their stand-ins; the actual values give a second, optimistic score of the two that read them.
     scored = store.with_forecast_stand_ins() if store.has_forecast_only else store
@@ -155,11 +155,16 @@ def forecast_blocks(
 def learned_forecasts(
     model: keras.Model, store: WindowStore, starts: np.ndarray, scaler: Scaler, linear_ar: object
 ) -> dict[str, np.ndarray]:
-    """The network's and the ridge's forecasts of the windows at ``starts``, in original units, as ``store`` reads them."""
+    """The network's and the ridge's forecasts of the windows at ``starts``, in original units, as ``store`` reads them.
+
+    The ridge is the linear autoregression baseline: it reads the window and what is known in advance, never the
+    statistical forecasts the network may read.
+    """
     last_input = store.last_inputs(starts)
+    plain = store.without_statistical()
     return {
         NETWORK: to_original_units(predict_windows(model, store, starts), last_input, scaler, store.delta),
-        "linear_ar": to_original_units(linear_forecast(linear_ar, store, starts), last_input, scaler, store.delta),
+        "linear_ar": to_original_units(linear_forecast(linear_ar, plain, starts), last_input, scaler, store.delta),
     }
 
 

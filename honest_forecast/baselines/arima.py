@@ -174,23 +174,24 @@ def _filter(
     return residuals
 
 
-def regression(fit: dict, rows: int) -> np.ndarray:
-    """The model's mean or drift term at rows 0 … rows-1 of its fit stretch and beyond (zero without one)."""
+def regression(fit: dict, rows: int, first: int = 0) -> np.ndarray:
+    """The model's mean or drift term at rows ``first … first + rows - 1`` of its fit stretch (zero without one)."""
     coef = fit["coef"]
-    time_index = np.arange(1, rows + 1, dtype=np.float64)
+    time_index = np.arange(first + 1, first + rows + 1, dtype=np.float64)
     return coef.get("intercept", 0.0) + coef.get("drift", 0.0) * time_index
 
 
-def frozen_paths(fit: dict, series: np.ndarray, first_origin: int, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+def frozen_paths(fit: dict, series: np.ndarray, first_origin: int, horizon: int, first: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Forecasts from every origin from ``first_origin`` on (NaN before), and the standardised innovations of every row.
 
-    ``series`` starts with the stretch the model was fit on; the filter runs from the model's
-    initial state through every row, so its residuals over that stretch are the library's.
+    ``series`` starts with the stretch the model was fit on (or ``first`` rows after its start,
+    negative: before it); the filter runs from the model's initial state through every row, so
+    its residuals over the fit stretch are the library's.
     """
     phi, theta = arima_transpar(np.array(list(fit["coef"].values())), np.array(fit["arma"]), False)
     start = make_arima(phi, theta, np.asarray(fit["model"]["delta"], dtype=np.float64))  # the fit's initial state
     rows = len(series)
-    level = regression(fit, rows + horizon)
+    level = regression(fit, rows + horizon, first)
     paths = np.full((rows, horizon), np.nan)
     residuals = _filter(
         series - level[:rows],
@@ -212,7 +213,12 @@ def classical_profile(series: np.ndarray, train_end: int, season: int, rows: int
 
 
 def arima_forecasts(series: np.ndarray, train_end: int, season: int, horizon: int = 1) -> tuple[np.ndarray, str]:
-    """AutoARIMA fit on ``series[:train_end]``, forecasting ``horizon`` steps from every later origin."""
+    """AutoARIMA fit on ``series[:train_end]``, forecasting ``horizon`` steps from every origin.
+
+    The origins of the rows it was fit on (at most the train block's last :data:`MAX_FIT_ROWS`)
+    and every later one come from one filter pass from the model's initial state; the train
+    rows before those from a second pass, started from that state at the series' first row.
+    """
     seasonal_fit = 1 < season <= MAX_SEASON
     profile = np.zeros(len(series) + horizon)
     if season > MAX_SEASON and train_end >= 2 * season:
@@ -222,7 +228,9 @@ def arima_forecasts(series: np.ndarray, train_end: int, season: int, horizon: in
     model = AutoARIMA(season_length=season if seasonal_fit else 1).fit(adjusted[start:train_end])
     fit = model.model_
     paths = np.full((len(series), horizon), np.nan)
-    paths[start:], _ = frozen_paths(fit, adjusted[start:], train_end - 1 - start, horizon)
+    paths[start:], _ = frozen_paths(fit, adjusted[start:], 0, horizon)
+    if start:
+        paths[:start] = frozen_paths(fit, adjusted[:start], 0, horizon, first=-start)[0]
     paths += np.lib.stride_tricks.sliding_window_view(profile[1:], horizon)[: len(series)]
     p, q, sp, sq, period, d, sd = fit["arma"]
     order = f"ARIMA({p},{d},{q})" + (f"({sp},{sd},{sq})[{period}]" if period > 1 else "")

@@ -13,7 +13,10 @@ from honest_forecast.windows.store import WindowStore, chunks
 
 EXACT_RIDGE_BYTES = 128 * 2**20  # design matrices up to this size (float64) are solved whole, by SVD
 RIDGE_FOLDS = 5  # contiguous blocks of train windows in time order for choosing the penalty
-RIDGE_ALPHAS = np.logspace(-3, 5, 17)  # the penalties tried (inputs are scaled, so one grid serves every series)
+RIDGE_ALPHAS = np.logspace(-3, 8, 23)
+"""The penalties tried (inputs are scaled, so one grid serves every series). The largest leaves
+little but the intercept, the mean target: on a series no lag predicts (a random walk, with
+``target: delta``) that is persistence plus the mean step, and cross-validation can pick it."""
 
 
 def linear_features(inputs: dict[str, np.ndarray]) -> np.ndarray:
@@ -137,6 +140,25 @@ def choose_ridge_alpha(store: WindowStore, starts: np.ndarray) -> tuple[float, d
     mse = {f"{alpha:g}": error / max(count, 1) for alpha, error in errors.items()}  # nothing scored: the strongest penalty
     best = min(RIDGE_ALPHAS, key=lambda alpha: (errors[alpha], -alpha))
     return float(best), mse
+
+
+def best_statistical_map(store: WindowStore, starts: np.ndarray) -> tuple[LinearMap, int]:
+    """The statistical forecast the windows at ``starts`` read with the lowest MSE, as a linear map of the inputs, and its index.
+
+    A weight of one on that method's forecast of each target and nothing else: the skip path is
+    that forecast as it is, and the network learns what it misses.
+    """
+    window, channels, horizon, known = store.shape
+    methods = store.statistical_methods
+    errors = np.zeros(methods)
+    for part in chunks(starts):
+        inputs, y = store.cut(part)
+        errors += ((inputs["known"][..., known - methods :] - y[..., None]) ** 2).sum(axis=(0, 1))
+    best = int(np.argmin(errors))
+    coef = np.zeros((horizon, window * channels + horizon * known))
+    for lead in range(horizon):
+        coef[lead, window * channels + lead * known + known - methods + best] = 1.0
+    return LinearMap(coef, np.zeros(horizon), 0.0), best
 
 
 def predict_linear_autoregression(model: Ridge, inputs: dict[str, np.ndarray]) -> np.ndarray:

@@ -3,7 +3,9 @@
 Each is fit once on the train block's most recent rows (at most :data:`MAX_FIT_ROWS`); its
 one-step forecast of every later row then comes from the observations up to that row's origin
 with the parameters frozen (no refit; the states are updated with the actual values), the way a
-forecaster would run it in production.
+forecaster would run it in production. The same frozen models also forecast from the origins
+inside the fit stretch (states filtered from its first row): the in-sample forecasts that a
+network reading these forecasts is trained on (``statistical_inputs``).
 Seasonal profiles come only from rows before the origin: statsforecast's own ``forward``
 re-decomposes the whole series with two-sided smoothers (classical decomposition for Theta,
 STL for MSTL), so its "fitted" values would see the future, and it is not used for those two.
@@ -11,7 +13,8 @@ STL for MSTL), so its "fitted" values would see the future, and it is not used f
 Every function takes the series in original units, ``train_end`` (the first row not used
 for fitting) and ``horizon``, and returns a float64 array of shape (rows, horizon) indexed by
 forecast origin: row ``o`` holds the forecasts of rows ``o + 1 … o + horizon`` made from the
-observations up to and including row ``o``, NaN for origins before the train block's last row.
+observations up to and including row ``o``, NaN for origins before the fit stretch (and, for
+MSTL, before its first in-sample refresh).
 Multi-step forecasts run the frozen model's state recursion forward with no new observation,
 which is the library's own point forecast from that state.
 
@@ -54,6 +57,7 @@ data (weeks of 2,016 steps), far more than a few smoothing parameters need. A tr
 longer than the cap is fit whole.
 """
 MSTL_HISTORY_SEASONS = 6  # the seasonal profile is re-estimated from this many of the longest seasons
+MSTL_INSAMPLE_REFRESHES = 16  # past-only profile refreshes inside the train block, for the in-sample forecasts
 MSTL_MAX_REFRESHES = 64
 """MSTL re-estimates its profiles once per longest season, but at most this many times.
 
@@ -144,7 +148,7 @@ def ets_paths(fit: dict, series: np.ndarray, first_origin: int, horizon: int) ->
 def ets_forecasts(series: np.ndarray, train_end: int, season: int, horizon: int = 1) -> tuple[np.ndarray, str]:
     """AutoETS (model, damping and parameters chosen by AICc on train), states filtered through every later row."""
     model = AutoETS(season_length=season if 1 < season <= ETS_MAX_SEASON else 1).fit(series[:train_end])
-    paths = ets_paths(model.model_, series, train_end - 1, horizon)
+    paths = ets_paths(model.model_, series, 0, horizon)
     return paths, str(model.model_["method"])
 
 
@@ -224,19 +228,39 @@ def theta_forecasts(series: np.ndarray, train_end: int, season: int, horizon: in
     fit = model.model_
     description = f"Theta ({fit['modeltype']})"
     if not fit.get("decompose", False):
-        return _theta_paths(fit, series, train_end - 1, horizon), description
+        return _theta_paths(fit, series, 0, horizon), description
     kind = fit["decomposition_type"]
     insample = theta_core.seasonal_decompose(series[:train_end], model=kind, period=season).seasonal
     ahead = np.asarray(fit["seas_forecast"]["mean"], dtype=np.float64)  # the train block's last season
     seasonal = np.concatenate([insample, _periodic(ahead, len(series) - train_end + horizon)])
     adjusted = series - seasonal[: len(series)] if kind == "additive" else series / seasonal[: len(series)]
-    forecast = _theta_paths(fit, adjusted, train_end - 1, horizon)
+    forecast = _theta_paths(fit, adjusted, 0, horizon)
     seasonal_of_targets = np.lib.stride_tricks.sliding_window_view(seasonal[1:], horizon)  # row o: rows o+1 … o+horizon
     if kind == "additive":
         forecast += seasonal_of_targets
     else:
         forecast *= seasonal_of_targets
     return forecast, f"{description}, {kind} seasonal profile of period {season} from the train block"
+
+
+def _mstl_block(
+    series: np.ndarray, trend: dict, seasons: tuple[int, ...], refresh: int, end: int, horizon: int, forecast: np.ndarray
+) -> None:
+    """Origins ``refresh - 1 … end - 1`` of ``forecast``: profiles from the rows before ``refresh``, the ETS trend filtered on."""
+    start = max(0, refresh - MSTL_HISTORY_SEASONS * max(seasons))
+    past = mstl(x=series[start:refresh], period=list(seasons))
+    seasonal = np.asarray(_predict_mstl_seas(past, h=end - refresh + horizon, season_length=list(seasons)), dtype=np.float64)
+    deseasonalised = past[["trend", "remainder"]].sum(axis=1).to_numpy()
+    adjusted = np.concatenate([deseasonalised, series[refresh:end] - seasonal[: end - refresh]])
+    first_origin = refresh - 1 - start  # origins refresh-1 … end-1, in the adjusted rows
+    level = ets_paths(trend, adjusted, first_origin, horizon)[first_origin:]
+    # end-1 is the next block's first origin (it forecasts it again, from that block's profiles), or the last row
+    forecast[refresh - 1 : end] = level + np.lib.stride_tricks.sliding_window_view(seasonal, horizon)[: end - refresh + 1]
+
+
+def _refresh_step(longest: int, rows: int, most: int) -> int:
+    """Every longest season, or every few so that ``rows`` see at most ``most`` refreshes."""
+    return longest * max(1, math.ceil(rows / (longest * most)))
 
 
 def mstl_forecasts(series: np.ndarray, train_end: int, seasons: tuple[int, ...], horizon: int = 1) -> tuple[np.ndarray, str]:
@@ -248,24 +272,21 @@ def mstl_forecasts(series: np.ndarray, train_end: int, seasons: tuple[int, ...],
     (extended ``horizon`` steps past the next refresh) and the ETS trend is filtered with the
     actual values. On a series so long that this would mean more than
     :data:`MSTL_MAX_REFRESHES` refreshes, they come every few longest seasons instead.
+    Inside the train block the in-sample forecasts are made the same way, from past rows only
+    (STL's own decomposition of train is two-sided: it reads each target's neighbours), with
+    at most :data:`MSTL_INSAMPLE_REFRESHES` refreshes from the second longest season on.
     """
     model = MSTL(season_length=list(seasons), trend_forecaster=AutoETS(model="ZZN")).fit(series[:train_end])
     trend = model.trend_forecaster.model_
     longest = max(seasons)
-    step = longest * max(1, math.ceil((len(series) - train_end) / (longest * MSTL_MAX_REFRESHES)))
-    history = MSTL_HISTORY_SEASONS * longest
     forecast = _by_origin(len(series), horizon)
+    first = 2 * longest
+    inside = _refresh_step(longest, train_end - first, MSTL_INSAMPLE_REFRESHES)
+    for refresh in range(first, train_end, inside):
+        _mstl_block(series, trend, seasons, refresh, min(refresh + inside, train_end), horizon, forecast)
+    step = _refresh_step(longest, len(series) - train_end, MSTL_MAX_REFRESHES)
     for refresh in range(train_end, len(series), step):
-        end = min(refresh + step, len(series))
-        start = max(0, refresh - history)
-        past = mstl(x=series[start:refresh], period=list(seasons))
-        seasonal = np.asarray(_predict_mstl_seas(past, h=end - refresh + horizon, season_length=list(seasons)), dtype=np.float64)
-        deseasonalised = past[["trend", "remainder"]].sum(axis=1).to_numpy()
-        adjusted = np.concatenate([deseasonalised, series[refresh:end] - seasonal[: end - refresh]])
-        first_origin = refresh - 1 - start  # origins refresh-1 … end-1, in the adjusted rows
-        level = ets_paths(trend, adjusted, first_origin, horizon)[first_origin:]
-        # end-1 is the next block's first origin (it forecasts it again, from that block's profiles), or the last row
-        forecast[refresh - 1 : end] = level + np.lib.stride_tricks.sliding_window_view(seasonal, horizon)[: end - refresh + 1]
+        _mstl_block(series, trend, seasons, refresh, min(refresh + step, len(series)), horizon, forecast)
     return (
         forecast,
         f"MSTL (periods {', '.join(map(str, seasons))}) with an {trend['method']} trend; profiles refreshed every {step} steps",
@@ -315,8 +336,8 @@ def fit_all(series: np.ndarray, train_end: int, season: int, seasons: tuple[int,
     """Every statistical baseline, fit on the train block's last rows, forecasting ``horizon`` steps from every later origin.
 
     The fit stretch is ``series[fit_start(train_end):train_end]``; rows before it are never
-    read, and every origin's forecasts before the train block's last row are NaN. One that
-    cannot be fit is skipped with the reason.
+    read, and their origins' forecasts are NaN; inside it the forecasts are in-sample (see the
+    module's doc). One that cannot be fit is skipped with the reason.
 
     ``series`` has no missing value (see :func:`bridge_gaps`).
     """

@@ -58,6 +58,22 @@ def origin_store(
     return store, start
 
 
+def by_origin(forecasts: dict[str, np.ndarray], store: WindowStore) -> dict[str, np.ndarray]:
+    """Forecasts by origin of the series' rows (or just those from the last row) laid out on ``store``'s rows, NaN elsewhere.
+
+    ``store`` is an :func:`origin_store`: the series' rows then ``horizon`` empty ones.
+    """
+    rows = len(store.target) - store.spec.horizon
+    laid = {}
+    for name, made in forecasts.items():
+        laid[name] = np.full((len(store.target), store.spec.horizon), np.nan)
+        if made.ndim == 1:
+            laid[name][rows - 1] = made
+        else:
+            laid[name][:rows] = made
+    return laid
+
+
 def network_forecast(model: object, store: WindowStore, start: np.ndarray, scaler: Scaler) -> np.ndarray:
     """The saved network's forecast from the window at ``start``, in the series' units."""
     inputs, _ = store.cut(start)

@@ -15,7 +15,7 @@ import keras
 import numpy as np
 from dvclive import Live
 
-from honest_forecast.baselines.linear import fit_linear_autoregression
+from honest_forecast.baselines.linear import best_statistical_map, fit_linear_autoregression
 from honest_forecast.errors import TrainingError
 from honest_forecast.models.feeding import EVALUATION_BATCH, block_batches, training_batches
 from honest_forecast.models.network import STEPS_PER_EXECUTION, average_members, build_model, compile_model, start_from_ridge
@@ -132,6 +132,28 @@ def new_member(shape: tuple[int, int, int, int], params: Params, member: int, ri
     return model
 
 
+def fit_skip_path(store: WindowStore, params: Params) -> tuple[object | None, dict]:
+    """The fixed linear map the recurrent part learns the residual of (None without ``linear_skip``), and what it is.
+
+    ``ridge``: a ridge on every input the network reads, fit on the training windows;
+    ``best_statistical``: the statistical forecast with the lowest MSE on them, weight one.
+    """
+    about = {"statistical_inputs": list(store.statistical_names), "skip_path": None, "skip_path_ridge_alpha": None}
+    if not params.linear_skip:
+        return None, about
+    starts = store.starts["train"]
+    if params.skip_path == "best_statistical":
+        if not store.statistical_methods:
+            raise TrainingError(
+                "param 'skip_path' is best_statistical, but no statistical baseline could be fit on this series "
+                "(data/statistical/*/summary.json says why); set 'skip_path' to ridge"
+            )
+        skip, best = best_statistical_map(store, starts)
+        return skip, about | {"skip_path": f"best_statistical: {store.statistical_names[best]}"}
+    skip = fit_linear_autoregression(store, starts, params.ridge_alpha)
+    return skip, about | {"skip_path": "ridge", "skip_path_ridge_alpha": float(skip.alpha)}
+
+
 def batch_order_seed(params: Params) -> int | None:
     """The seed of the training batches' order; None keeps the stored order (``shuffle: none``)."""
     return None if params.shuffle == "none" else params.seed
@@ -146,12 +168,13 @@ def train_model(
     each member in its own seeded order. With several ``members`` they train side by side, one
     epoch each in turn, every one from its own seed; the valid figures that drive early
     stopping, the plateau schedule and the logs are those of their mean forecast, the model
-    that is saved. The time is kept out
+    that is saved. With the skip path, the model before training is that fixed map; if no epoch
+    beats it on valid it is what is returned (``best_epoch`` 0). The time is kept out
     of the summary so the tracked summary file only changes when training does.
     """
     shape = store.shape
     fingerprints = [initial_weights_fingerprint(shape, params, params.seed) for _ in range(2)]
-    ridge = fit_linear_autoregression(store, store.starts["train"], params.ridge_alpha) if params.linear_skip else None
+    ridge, skip_about = fit_skip_path(store, params)
     members = [new_member(shape, params, member, ridge) for member in range(1, params.members + 1)]
     model = average_members(members)
     if params.members > 1:
@@ -185,6 +208,9 @@ def train_model(
         )
         for number, member in enumerate(members, start=1)
     ]
+    # with the skip path the untrained model is that fixed map: training is kept only if it beats it on valid
+    untrained = float(model.evaluate(block_batches(store, store.starts["valid"]), verbose=0, return_dict=True)["mse"])
+    untrained_weights = [member.get_weights() for member in members]
     for watcher in watchers:
         watcher.on_train_begin()
     history: list[dict[str, float]] = []
@@ -218,26 +244,33 @@ def train_model(
     seconds = time.perf_counter() - started
     valid_mse = [logs[MONITOR] for logs in history]
     best = int(min(range(len(valid_mse)), key=valid_mse.__getitem__))
+    best_epoch, best_mse = best + 1, valid_mse[best]
+    if ridge is not None and untrained <= best_mse:
+        for member, weights in zip(members, untrained_weights, strict=True):
+            member.set_weights(weights)
+        best_epoch, best_mse = 0, untrained
+        print(f"{label}: no epoch beat the skip path alone on valid (mse {untrained:.5f}); the network is the skip path")
     summary = {
         "epochs_run": len(valid_mse),
-        "best_epoch": best + 1,
-        "best_valid_mse": valid_mse[best],
+        "best_epoch": best_epoch,
+        "untrained_valid_mse": untrained,
+        "best_valid_mse": best_mse,
         "optimizer_learning_rate": learning_rate,
         "parameters": model.count_params(),
-        "skip_path_ridge_alpha": float(ridge.alpha) if ridge is not None else None,
+        **skip_about,
         "seed_fingerprints": fingerprints,
     }
     return model, summary, seconds
 
 
-def refit_model(store: WindowStore, params: Params, epochs: int, ridge: object, label: str = "refit") -> keras.Model:
+def refit_model(store: WindowStore, params: Params, epochs: int, label: str = "refit") -> keras.Model:
     """The training recipe again on the store's training windows, for a fixed number of ``epochs`` and no valid block.
 
-    Same seeds, members, skip path (``ridge``, fit on those windows) and batch order as
-    :func:`train_model`; what early stopping chose in the backtest is the number of epochs, so no
-    row is held out to choose it again.
+    Same seeds, members, skip path (fit on those windows) and batch order as :func:`train_model`;
+    what early stopping chose in the backtest is the number of epochs (0: the skip path alone), so
+    no row is held out to choose it again.
     """
-    skip = ridge if params.linear_skip else None
+    skip, _ = fit_skip_path(store, params)
     members = [new_member(store.shape, params, member, skip) for member in range(1, params.members + 1)]
     model = average_members(members)
     keras.utils.set_random_seed(params.seed)

@@ -217,7 +217,8 @@ def render_report(
         "",
         f"Series `{params.target_column}` from `{summary['source']}`: {summary['rows']} rows, "
         f"{summary['start']} to {summary['end']}. "
-        f"Forecast {params.horizon} step(s) ahead from windows of {params.window}; "
+        f"Forecast {params.horizon} step(s) ahead from windows of {audit['window']}"
+        f"{' (window: auto)' if params.window == 'auto' else ''}; "
         f"{test['points']} test points. Errors are in original units ({unit}).",
         "",
         verdict(metrics),

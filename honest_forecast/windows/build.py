@@ -89,6 +89,27 @@ def check_finite(raw: np.ndarray, scaled: np.ndarray, scaler: Scaler, names: lis
         )
 
 
+AUTO_WINDOW_SEASONS = 3  # window: auto reads three seasons: each lag a season back, twice over, and the steps between
+AUTO_WINDOW_MIN = 8  # and at least this many steps, for series with no season (season 1)
+WINDOWS_PER_INPUT = 4  # and at most a quarter as many inputs per window as there are training windows
+
+
+def window_length(window: int | str, season: int, train_rows: int, horizon: int, channels: int, known: int) -> int:
+    """``window`` as given, or for 'auto' three seasons (at least 8 steps, at least the horizon), shortened until a
+    window's inputs (``channels`` per step, ``known`` per target) are at most a quarter of the training windows.
+
+    More inputs than a few per training window let the ridge, and the network's skip path on it, fit noise: on a
+    year of daily data a 60-step window with calendar channels gave them several hundred inputs for under two
+    hundred windows.
+    """
+    if window != "auto":
+        return int(window)
+    wanted = max(AUTO_WINDOW_SEASONS * season, AUTO_WINDOW_MIN, horizon)
+    # w * channels + horizon * known <= (train_rows - w - horizon + 1) / WINDOWS_PER_INPUT
+    room = (train_rows - horizon + 1) / WINDOWS_PER_INPUT - horizon * known
+    return max(1, min(wanted, int(room / (channels + 1 / WINDOWS_PER_INPUT))))
+
+
 def build_windows(
     timestamps: np.ndarray,
     target: np.ndarray,
@@ -108,10 +129,17 @@ def build_windows(
     ``known_covariates`` (rows, k) are the covariates known in advance, named last in ``names`` and read at the
     target times; those in ``params.known_covariates_forecast`` are only forecast in production.
     """
-    spec = WindowSpec(params.window, params.horizon)
     rows = len(target)
     bounds = split_rows(rows, params.train_frac, params.valid_frac) if bounds is None else bounds
     train_end, valid_end = bounds
+    known_slot, known_width, known = known_inputs(timestamps, calendar_kind if params.target_calendar else "none")
+    calendar_channels = len(CALENDAR_CHANNELS[calendar_kind]) if params.calendar else 0
+    past_columns = 1 + covariates.shape[1]
+    known_count = known_width + (0 if known_covariates is None else known_covariates.shape[1])
+    spec = WindowSpec(
+        window_length(params.window, season, train_end, params.horizon, past_columns + calendar_channels, known_count),
+        params.horizon,
+    )
     sizes = {"train": train_end, "valid": valid_end - train_end, "test": rows - valid_end}
     if sizes["train"] < spec.span or min(sizes["valid"], sizes["test"]) < spec.horizon:
         raise DataError(
@@ -120,7 +148,6 @@ def build_windows(
             "use more data or lower 'window'/'horizon', or change the '*_frac' params"
         )
     known_covariates = np.zeros((rows, 0)) if known_covariates is None else known_covariates
-    past_columns = 1 + covariates.shape[1]
     raw = np.column_stack([target, covariates, known_covariates]).astype(np.float64)
     if season >= train_end:
         raise DataError(
@@ -130,7 +157,6 @@ def build_windows(
     check_blocks(target, bounds, names[0])
     # What the largest intermediates feed is taken from them and they are dropped at once: on a
     # long series each is a copy of the whole series, and the stage's memory is their sum.
-    known_slot, known_width, known = known_inputs(timestamps, calendar_kind if params.target_calendar else "none")
     fit_rows = raw[:train_end] if params.scaler_fit == "train" else raw
     with np.errstate(over="ignore", invalid="ignore"):
         scaler = fit_scaler(fit_rows, params.scaler)

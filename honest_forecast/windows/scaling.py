@@ -57,6 +57,11 @@ def fit_scaler(rows: np.ndarray, kind: str) -> Scaler:
     return Scaler(kind, center, np.where(scale > 0, scale, 1.0))
 
 
+def scaled_forecasts(forecasts: dict[str, np.ndarray], names: list[str], scaler: Scaler) -> np.ndarray:
+    """The named methods' forecasts by origin (rows, horizon), scaled as the target, stacked as (rows, horizon, methods)."""
+    return np.stack([(forecasts[name] - scaler.center[0]) / scaler.scale[0] for name in names], axis=-1)
+
+
 def to_original_units(forecast: np.ndarray, last_input: np.ndarray, scaler: Scaler, delta: bool) -> np.ndarray:
     """Undo the target transform (with ``delta``, the difference from the window's last input) and then the scaling."""
     level = forecast.astype(np.float64)

@@ -78,6 +78,9 @@ class WindowStore:
     Those flagged in ``forecast_only`` are, in production, only a forecast: a store ``as_forecast``
     reads in their place each column's seasonal naive (period ``stand_in_season``) from the
     window's own origin, a value from no later than the last input.
+    ``statistical`` (rows, horizon, methods), scaled as the target, holds the statistical
+    baselines' forecasts by origin (see :meth:`with_statistical`); read at each window's origin as
+    more known features per target step (less the last input under ``delta``, as the targets are).
     """
 
     spec: WindowSpec
@@ -91,6 +94,8 @@ class WindowStore:
     forecast_only: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     stand_in_season: int = 1
     as_forecast: bool = False
+    statistical: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0), np.float32))
+    statistical_names: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, path: Path | str) -> WindowStore:
@@ -143,7 +148,34 @@ class WindowStore:
     @property
     def shape(self) -> tuple[int, int, int, int]:
         """(window, channels, horizon, known features per target step): what the network is built for."""
-        return self.spec.window, self.features.shape[1], self.spec.horizon, self.known_width + self.known_columns
+        known = self.known_width + self.known_columns + self.statistical_methods
+        return self.spec.window, self.features.shape[1], self.spec.horizon, known
+
+    @property
+    def statistical_methods(self) -> int:
+        return self.statistical.shape[2]
+
+    def with_statistical(self, forecasts: np.ndarray, names: tuple[str, ...]) -> WindowStore:
+        """The windows read the ``names`` methods' forecasts made at their origin: ``forecasts[o]`` (horizon, methods).
+
+        A window whose origin has no forecast of some method (before its fit stretch) is left
+        out of every block (the linear autoregression baseline is then fit on the same training
+        windows); such windows only occur in the train block of a long series, or of a sub-daily one
+        before MSTL's first in-sample profile (two longest seasons).
+        """
+        if forecasts.shape[:2] != (len(self.target), self.spec.horizon):
+            raise ValueError(f"statistical forecasts of shape {forecasts.shape} for {len(self.target)} rows")
+        stored = forecasts.astype(np.float32)
+
+        def kept(starts: np.ndarray) -> np.ndarray:
+            return starts[np.isfinite(stored[starts + self.spec.window - 1]).all(axis=(1, 2))]
+
+        starts = {block: kept(starts) for block, starts in self.starts.items()}
+        return replace(self, statistical=stored, statistical_names=tuple(names), starts=starts)
+
+    def without_statistical(self) -> WindowStore:
+        """The window and what is known in advance only: the linear autoregression baseline's inputs."""
+        return replace(self, statistical=np.zeros((0, 0, 0), np.float32), statistical_names=())
 
     @property
     def has_forecast_only(self) -> bool:
@@ -176,6 +208,9 @@ class WindowStore:
                 stand_in = self.known_values[self.stand_in_rows(starts)]
                 values[..., self.forecast_only] = stand_in[..., self.forecast_only]
             parts.append(values)
+        if self.statistical_methods:
+            made = self.statistical[starts + self.spec.window - 1]
+            parts.append(made - self.last_inputs(starts)[:, None, None] if self.delta else made)
         return np.concatenate(parts, axis=-1) if len(parts) > 1 else parts[0]
 
     def stand_in_rows(self, starts: np.ndarray) -> np.ndarray:

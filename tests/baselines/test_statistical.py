@@ -34,7 +34,9 @@ def test_ets_forecasts_equal_the_librarys_forecast_from_the_train_end_and_its_fi
     np.testing.assert_allclose(forecast[train_end - 1], library.predict(6)["mean"], rtol=1e-10)
     one_step = library.forward(y=series, h=1, fitted=True)["fitted"]
     np.testing.assert_allclose(forecast[train_end - 1 : -1, 0], one_step[train_end:], rtol=1e-10)
-    assert np.isnan(forecast[: train_end - 1]).all() and description.startswith("ETS(")
+    # in-sample: the same frozen model's one-step forecasts from every origin of the train block
+    np.testing.assert_allclose(forecast[: train_end - 1, 0], one_step[1:train_end], rtol=1e-10)
+    assert description.startswith("ETS(")
 
 
 def test_theta_forecasts_equal_the_librarys_forecast_from_the_train_end() -> None:
@@ -121,7 +123,7 @@ def test_only_the_train_blocks_last_max_fit_rows_are_read(monkeypatch) -> None:
     assert start == train_end - 900
     for capped, stretch in zip(fitted, alone, strict=True):
         assert not capped.skipped and capped.description == stretch.description
-        assert capped.forecast.shape == (len(series), 2) and np.isnan(capped.forecast[: train_end - 1]).all()
+        assert capped.forecast.shape == (len(series), 2) and np.isnan(capped.forecast[:start]).all()
         assert np.array_equal(capped.forecast[start:], stretch.forecast, equal_nan=True)
 
 
@@ -134,6 +136,22 @@ def test_mstl_refreshes_less_often_on_a_long_series_and_only_holds_its_profile_l
     assert "every 336 steps" in weekly_description and "every 672 steps" in once_description
     first_week = slice(train_end - 1, train_end + 335)
     assert np.array_equal(once[first_week], weekly[first_week]) and np.isfinite(once[train_end - 1 : -1]).all()
+
+
+def test_mstl_in_sample_forecasts_read_only_past_rows_from_the_second_longest_season_on(monkeypatch) -> None:
+    """STL's decomposition of train reads each row's neighbours: the in-sample profiles come from past rows only."""
+    series = _half_hourly(rows=48 * 7 * 6)
+    train_end = round(len(series) * 0.7)
+    fit = sb.MSTL(season_length=[48, 336], trend_forecaster=sb.AutoETS(model="ZZN")).fit(series[:train_end])
+    monkeypatch.setattr(sb.MSTL, "fit", lambda self, y: fit)  # the same parameters whatever the rows: only the filtering moves
+    forecast, _ = sb.mstl_forecasts(series, train_end, (48, 336), horizon=3)
+    assert np.isnan(forecast[: 2 * 336 - 1]).all() and np.isfinite(forecast[2 * 336 - 1 : -1]).all()
+    cut = 2 * 336 + 100
+    changed = series.copy()
+    changed[cut:] += 10 * np.random.default_rng(5).normal(size=len(series) - cut)
+    altered, _ = sb.mstl_forecasts(changed, train_end, (48, 336), horizon=3)
+    np.testing.assert_array_equal(forecast[:cut], altered[:cut])
+    assert not np.allclose(forecast[cut:-1], altered[cut:-1])
 
 
 def test_mstl_follows_two_seasons_better_than_copying() -> None:
