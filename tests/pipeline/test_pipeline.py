@@ -176,6 +176,7 @@ ASKER = [
     "lr=1e-4",
     "clipnorm=0",
     "loss=mse",
+    "window=60",
     "batch_size=64",
     "epochs=3",
     "patience=150",

@@ -14,7 +14,7 @@ from honest_forecast.data.series import Series
 from honest_forecast.errors import DataError
 from honest_forecast.names import BLOCKS
 from honest_forecast.paths import SERIES_FILE, fold_paths
-from honest_forecast.windows.build import build_windows
+from honest_forecast.windows.build import build_windows, window_length
 from honest_forecast.windows.split import split_rows
 from stages import windows
 from tests.helpers import small_params, windows_arrays
@@ -278,3 +278,21 @@ def test_a_filled_value_is_never_a_scored_target() -> None:
         assert report["missing"][block]["filled_targets_left_out"] == 1 and report["missing"][block]["filled_values"] == 1
     inputs = arrays["rows_test"][:, :1] - np.arange(1, 25)
     assert np.isin(inputs, [550]).any()  # still read as an input, where it only carries the past forward
+
+
+def test_window_auto_reads_three_seasons_unless_the_inputs_would_crowd_the_training_windows() -> None:
+    assert window_length("auto", 48, 12_000, 1, 7, 48) == 144  # half-hourly: three days
+    assert window_length("auto", 1, 500, 1, 1, 0) == 8  # no season: a few steps
+    assert window_length(60, 7, 255, 1, 7, 0) == 60  # a number is used as given
+    short = window_length("auto", 7, 255, 1, 7, 2)  # a year of daily rows, covariates and calendar channels
+    assert short < 21
+    assert short * 7 + 2 <= (255 - short) / 4 < (short + 1) * 7 + 2  # as long as a quarter of the training windows allows
+
+
+def test_build_windows_uses_and_records_the_window_it_chose() -> None:
+    rows = 48 * 30
+    times = pd.date_range("2024-01-01", periods=rows, freq="30min").to_numpy()
+    target = np.sin(np.arange(rows) / 48 * 2 * np.pi)
+    params = small_params(window="auto", calendar=True)
+    store, _, audit = build_windows(times, target, np.zeros((rows, 0)), ["y"], params, "time_of_day", 48)
+    assert audit["window"] == store.spec.window == window_length("auto", 48, split_rows(rows, 0.7, 0.15)[0], 1, 5, 0)
