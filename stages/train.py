@@ -21,7 +21,7 @@ from honest_forecast.models.training import train_model  # noqa: E402
 def main() -> None:
     params = load_params()
     paths = fold_paths(stage_fold())
-    fitted = load_arrays(paths.statistical)
+    fitted = load_arrays(paths.statistical) if params.statistical_inputs else {}  # every origin of a long series: only if read
     names = statistical_input_names(params.statistical_inputs, fitted)
     store = network_store(WindowStore.load(paths.arrays), fitted, names, Scaler.from_dict(read_json(paths.scaler)))
     del fitted
