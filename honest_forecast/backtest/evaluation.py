@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from honest_forecast.baselines import simple
-from honest_forecast.baselines.linear import fit_linear_autoregression, linear_forecast
+from honest_forecast.baselines.linear import alpha_record, fit_linear_autoregression, linear_forecast
 from honest_forecast.diagnostics.evidence import Evidence
 from honest_forecast.models.feeding import evaluate_windows, predict_windows
 from honest_forecast.names import NETWORK
@@ -148,7 +148,7 @@ def forecast_blocks(
             blocks[block]["as_known"] = {"persistence": forecasts["persistence"], **as_known}
     statistical.clear()  # every origin's forecasts of a long series: let go as soon as both blocks have theirs
     blocks["training"] = training_figures(model, store, target, blocks["valid"], params.seed)
-    blocks["ridge_alpha"] = float(linear_ar.alpha)
+    blocks["ridge_alpha"] = alpha_record(linear_ar.alpha)
     return blocks
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,8 +16,12 @@ EXACT_RIDGE_BYTES = 128 * 2**20  # design matrices up to this size (float64) are
 RIDGE_FOLDS = 5  # contiguous blocks of train windows in time order for choosing the penalty
 RIDGE_ALPHAS = np.logspace(-3, 8, 23)
 """The penalties tried (inputs are scaled, so one grid serves every series). The largest leaves
-little but the intercept, the mean target: on a series no lag predicts (a random walk, with
-``target: delta``) that is persistence plus the mean step, and cross-validation can pick it."""
+little but the intercept, the mean target: with ``target: delta`` that is persistence plus the
+train block's mean step."""
+ZERO_FORECAST = math.inf
+"""One more candidate, the limit with the intercept shrunk too: the scaled target's zero, which
+with ``target: delta`` is persistence. On a series no lag predicts (a random walk) the mean step
+of the train block is noise, and cross-validation can choose to forecast no change at all."""
 
 
 def linear_features(inputs: dict[str, np.ndarray]) -> np.ndarray:
@@ -49,6 +54,9 @@ def fit_linear_autoregression(store: WindowStore, starts: np.ndarray, alpha: flo
     """
     if alpha == "auto":
         alpha = choose_ridge_alpha(store, starts)[0]
+    if alpha == ZERO_FORECAST:
+        features = linear_features(store.cut(starts[:1])[0]).shape[1]
+        return LinearMap(np.zeros((store.spec.horizon, features)), np.zeros(store.spec.horizon), alpha)
     window, channels, horizon, known = store.shape
     cells = (window * channels + horizon * known) * len(starts)
     if cells * np.dtype(np.float64).itemsize <= EXACT_RIDGE_BYTES:
@@ -98,7 +106,7 @@ def _segment_sums(store: WindowStore, starts: np.ndarray) -> tuple[np.ndarray, n
 
 
 def choose_ridge_alpha(store: WindowStore, starts: np.ndarray) -> tuple[float, dict[str, float]]:
-    """The penalty of :data:`RIDGE_ALPHAS` with the lowest cross-validated MSE, and the MSE of each.
+    """The penalty of :data:`RIDGE_ALPHAS` or :data:`ZERO_FORECAST` with the lowest cross-validated MSE, and the MSE of each.
 
     The windows are taken in time order and cut into :data:`RIDGE_FOLDS` contiguous blocks; each
     block is predicted by the ridge fit on the others less every window that shares a row with
@@ -125,7 +133,7 @@ def choose_ridge_alpha(store: WindowStore, starts: np.ndarray) -> tuple[float, d
     total = summed(0, len(ordered))
     unpenalised = np.zeros(total[0].shape[0])
     unpenalised[-1] = 1.0  # the intercept
-    errors = dict.fromkeys(RIDGE_ALPHAS, 0.0)
+    errors = dict.fromkeys([*RIDGE_ALPHAS, ZERO_FORECAST], 0.0)
     count = 0
     for (a, b), (lo, hi) in zip(folds, purged, strict=True):
         held = summed(a, b)
@@ -134,12 +142,18 @@ def choose_ridge_alpha(store: WindowStore, starts: np.ndarray) -> tuple[float, d
         if total[3] - removed[3] <= 0:
             continue  # the purge left no window to fit on: this block is not scored
         count += held[3] * store.spec.horizon
+        errors[ZERO_FORECAST] += float(np.sum(held[2]))
         for alpha in RIDGE_ALPHAS:
             coef = scipy.linalg.solve(gram + alpha * np.diag(1.0 - unpenalised), cross, assume_a="sym")
             errors[alpha] += float(np.sum(held[2] - 2 * np.sum(coef * held[1], axis=0) + np.sum(coef * (held[0] @ coef), axis=0)))
-    mse = {f"{alpha:g}": error / max(count, 1) for alpha, error in errors.items()}  # nothing scored: the strongest penalty
-    best = min(RIDGE_ALPHAS, key=lambda alpha: (errors[alpha], -alpha))
+    mse = {f"{alpha:g}": error / max(count, 1) for alpha, error in errors.items()}  # nothing scored: the zero forecast
+    best = min(errors, key=lambda alpha: (errors[alpha], -alpha))
     return float(best), mse
+
+
+def alpha_record(alpha: float) -> float | str:
+    """The penalty as metrics files hold it: a number, or 'inf' for the zero forecast (JSON has no infinity)."""
+    return "inf" if alpha == ZERO_FORECAST else float(alpha)
 
 
 def best_statistical_map(store: WindowStore, starts: np.ndarray) -> tuple[LinearMap, int]:

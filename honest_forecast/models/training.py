@@ -15,7 +15,7 @@ import keras
 import numpy as np
 from dvclive import Live
 
-from honest_forecast.baselines.linear import best_statistical_map, fit_linear_autoregression
+from honest_forecast.baselines.linear import alpha_record, best_statistical_map, fit_linear_autoregression
 from honest_forecast.errors import TrainingError
 from honest_forecast.models.feeding import EVALUATION_BATCH, block_batches, training_batches
 from honest_forecast.models.network import STEPS_PER_EXECUTION, average_members, build_model, compile_model, start_from_ridge
@@ -151,7 +151,7 @@ def fit_skip_path(store: WindowStore, params: Params) -> tuple[object | None, di
         skip, best = best_statistical_map(store, starts)
         return skip, about | {"skip_path": f"best_statistical: {store.statistical_names[best]}"}
     skip = fit_linear_autoregression(store, starts, params.ridge_alpha)
-    return skip, about | {"skip_path": "ridge", "skip_path_ridge_alpha": float(skip.alpha)}
+    return skip, about | {"skip_path": "ridge", "skip_path_ridge_alpha": alpha_record(skip.alpha)}
 
 
 def batch_order_seed(params: Params) -> int | None:

@@ -139,7 +139,20 @@ def test_the_cross_validated_error_is_that_of_refitting_every_purged_fold() -> N
             predicted = linear.predict_linear_autoregression(fit, x_held)
             squared += float(np.sum((predicted - y_held.reshape(predicted.shape)) ** 2))
         assert mse[f"{alpha:g}"] == pytest.approx(squared / len(starts), rel=1e-6)
+    _, y = store.cut(starts)
+    assert mse["inf"] == pytest.approx(float(np.mean(y.astype(float) ** 2)), rel=1e-9)  # the zero forecast, scored on every block
     assert chosen in linear.RIDGE_ALPHAS and mse[f"{chosen:g}"] == min(mse.values())
+
+
+def test_auto_forecasts_no_change_where_no_lag_predicts_the_step() -> None:
+    """The steps of a random walk: neither the lags nor the train block's mean step say anything about the next one."""
+    rng = np.random.default_rng(3)
+    steps = rng.normal(size=3000)
+    store = _store(steps, steps[:, None])
+    fit = linear.fit_linear_autoregression(store, store.starts["train"], "auto")
+    assert fit.alpha == linear.ZERO_FORECAST and linear.alpha_record(fit.alpha) == "inf"
+    inputs, _ = store.cut(store.starts["train"][:50])
+    np.testing.assert_array_equal(linear.predict_linear_autoregression(fit, inputs), np.zeros((50, 1)))
 
 
 def test_auto_keeps_a_ridge_with_more_inputs_than_it_can_learn_from_honest() -> None:
