@@ -70,13 +70,14 @@ def pooled_bounds(ordered: list[dict[str, np.ndarray]], name: str, levels: list[
 
 
 def fold_summary(fold_metrics: list[dict]) -> dict:
-    """Per fold: its test rows, leak check, the network's scores, the choice and the test verdict; and their spread."""
+    """Per fold: its test rows, leak check, ridge penalty, the network's scores, choice and test verdict; and their spread."""
     per_fold = {}
     for metrics in fold_metrics:
         test, tested = metrics["test"], metrics["significance"]
         per_fold[str(metrics["fold"])] = {
             "test_rows": metrics["audit"]["test_rows"],
             "leak_free": metrics["audit"]["leak_free"],
+            "ridge_alpha": metrics["ridge_alpha"],
             "model_mae": test[NETWORK]["mae"],
             "model_rel_mae": test[NETWORK]["rel_mae"],
             "selected": metrics["selected"]["method"],

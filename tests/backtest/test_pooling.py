@@ -31,7 +31,7 @@ def _fold(fold: int, first_test_row: int, origins: int, seed: int) -> tuple[dict
     rng = np.random.default_rng(seed)
     _, valid_actual, valid = _block(rng, first_test_row - origins, origins, noise=0.2)
     rows, actual, test = _block(rng, first_test_row, origins, noise=0.2)
-    metrics = {"fold": fold, "mase_scale": 0.5, "season": 7, "horizon": HORIZON}
+    metrics = {"fold": fold, "mase_scale": 0.5, "season": 7, "horizon": HORIZON, "ridge_alpha": 10.0**fold}
     metrics["valid"] = score(valid, valid_actual, 0.5) | {"points": valid_actual.size}
     metrics["test"] = score(test, actual, 0.5) | {"points": actual.size}
     metrics["selected"] = selection_summary(metrics)
@@ -55,6 +55,7 @@ def test_one_fold_passes_through_unchanged() -> None:
     for key in ("valid", "test", "selected", "significance", "intervals"):
         assert pooled[key] == metrics[key]
     assert pooled["folds"]["count"] == 1 and pooled["folds"]["per_fold"]["1"]["model_mae"] == metrics["test"]["model"]["mae"]
+    assert pooled["folds"]["per_fold"]["1"]["ridge_alpha"] == 10.0  # each fold's own penalty, chosen on its train windows
     assert len(table) == arrays["actual"].size and list(leads["lead"]) == [1, 2]
 
 
