@@ -19,9 +19,9 @@ RIDGE_ALPHAS = np.logspace(-3, 8, 23)
 little but the intercept, the mean target: with ``target: delta`` that is persistence plus the
 train block's mean step."""
 ZERO_FORECAST = math.inf
-"""One more candidate, the limit with the intercept shrunk too: the scaled target's zero, which
-with ``target: delta`` is persistence. On a series no lag predicts (a random walk) the mean step
-of the train block is noise, and cross-validation can choose to forecast no change at all."""
+"""With ``target: delta``, one more candidate: the limit with the intercept shrunk too, a change of
+zero, which is persistence. On a series no lag predicts (a random walk) the mean step of the
+train block is noise, and cross-validation can choose to forecast no change at all."""
 
 
 def linear_features(inputs: dict[str, np.ndarray]) -> np.ndarray:
@@ -133,7 +133,7 @@ def choose_ridge_alpha(store: WindowStore, starts: np.ndarray) -> tuple[float, d
     total = summed(0, len(ordered))
     unpenalised = np.zeros(total[0].shape[0])
     unpenalised[-1] = 1.0  # the intercept
-    errors = dict.fromkeys([*RIDGE_ALPHAS, ZERO_FORECAST], 0.0)
+    errors = dict.fromkeys([*RIDGE_ALPHAS, ZERO_FORECAST] if store.delta else RIDGE_ALPHAS, 0.0)
     count = 0
     for (a, b), (lo, hi) in zip(folds, purged, strict=True):
         held = summed(a, b)
@@ -142,7 +142,8 @@ def choose_ridge_alpha(store: WindowStore, starts: np.ndarray) -> tuple[float, d
         if total[3] - removed[3] <= 0:
             continue  # the purge left no window to fit on: this block is not scored
         count += held[3] * store.spec.horizon
-        errors[ZERO_FORECAST] += float(np.sum(held[2]))
+        if store.delta:
+            errors[ZERO_FORECAST] += float(np.sum(held[2]))
         for alpha in RIDGE_ALPHAS:
             coef = scipy.linalg.solve(gram + alpha * np.diag(1.0 - unpenalised), cross, assume_a="sym")
             errors[alpha] += float(np.sum(held[2] - 2 * np.sum(coef * held[1], axis=0) + np.sum(coef * (held[0] @ coef), axis=0)))

@@ -34,12 +34,14 @@ def test_window_mean_and_drift_by_hand() -> None:
     np.testing.assert_allclose(simple.drift(SERIES, TARGET_ROWS, window=3), [[14.5, 16.0], [14.5, 15.0]])
 
 
-def _store(target: np.ndarray, inputs: np.ndarray, known_slot: np.ndarray | None = None, width: int = 0) -> WindowStore:
+def _store(
+    target: np.ndarray, inputs: np.ndarray, known_slot: np.ndarray | None = None, width: int = 0, delta: bool = False
+) -> WindowStore:
     """Windows of 5 inputs and one target over every row: the target column need not be an input channel."""
     rows = len(target)
     slot = np.full(rows, -1, np.int16) if known_slot is None else known_slot
     starts = np.arange(rows - 5)
-    return WindowStore(WindowSpec(5, 1), inputs.astype(np.float32), target, slot, width, False, {"train": starts})
+    return WindowStore(WindowSpec(5, 1), inputs.astype(np.float32), target, slot, width, delta, {"train": starts})
 
 
 def test_linear_autoregression_recovers_a_linear_rule() -> None:
@@ -139,20 +141,23 @@ def test_the_cross_validated_error_is_that_of_refitting_every_purged_fold() -> N
             predicted = linear.predict_linear_autoregression(fit, x_held)
             squared += float(np.sum((predicted - y_held.reshape(predicted.shape)) ** 2))
         assert mse[f"{alpha:g}"] == pytest.approx(squared / len(starts), rel=1e-6)
-    _, y = store.cut(starts)
-    assert mse["inf"] == pytest.approx(float(np.mean(y.astype(float) ** 2)), rel=1e-9)  # the zero forecast, scored on every block
+    assert "inf" not in mse  # the zero forecast is a candidate only under target: delta
     assert chosen in linear.RIDGE_ALPHAS and mse[f"{chosen:g}"] == min(mse.values())
 
 
-def test_auto_forecasts_no_change_where_no_lag_predicts_the_step() -> None:
-    """The steps of a random walk: neither the lags nor the train block's mean step say anything about the next one."""
-    rng = np.random.default_rng(3)
-    steps = rng.normal(size=3000)
-    store = _store(steps, steps[:, None])
-    fit = linear.fit_linear_autoregression(store, store.starts["train"], "auto")
-    assert fit.alpha == linear.ZERO_FORECAST and linear.alpha_record(fit.alpha) == "inf"
-    inputs, _ = store.cut(store.starts["train"][:50])
-    np.testing.assert_array_equal(linear.predict_linear_autoregression(fit, inputs), np.zeros((50, 1)))
+def test_under_delta_the_zero_forecast_is_a_candidate_scored_as_persistence() -> None:
+    """A random walk under target: delta: forecasting no change is scored on every block, and chosen by the same rule."""
+    walk = np.cumsum(np.random.default_rng(3).normal(size=3000))
+    store = _store(walk, walk[:, None], delta=True)
+    starts = store.starts["train"]
+    chosen, mse = linear.choose_ridge_alpha(store, starts)
+    _, steps = store.cut(starts)
+    assert mse["inf"] == pytest.approx(float(np.mean(steps.astype(float) ** 2)), rel=1e-9)  # persistence's squared error
+    assert mse[f"{chosen:g}"] == min(mse.values())  # 'inf' for the zero forecast
+    zero = linear.fit_linear_autoregression(store, starts, linear.ZERO_FORECAST)
+    assert linear.alpha_record(zero.alpha) == "inf"
+    inputs, _ = store.cut(starts[:50])
+    np.testing.assert_array_equal(linear.predict_linear_autoregression(zero, inputs), np.zeros((50, 1)))
 
 
 def test_auto_keeps_a_ridge_with_more_inputs_than_it_can_learn_from_honest() -> None:
