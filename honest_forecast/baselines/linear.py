@@ -20,8 +20,8 @@ little but the intercept, the mean target: with ``target: delta`` that is persis
 train block's mean step."""
 ZERO_FORECAST = math.inf
 """With ``target: delta``, one more candidate: the limit with the intercept shrunk too, a change of
-zero, which is persistence. On a series no lag predicts (a random walk) the mean step of the
-train block is noise, and cross-validation can choose to forecast no change at all."""
+zero, which is persistence. On a series no lag predicts (a random walk) neither the lags nor the
+train block's mean step says anything, and the ridge must earn its place against no change."""
 
 
 def linear_features(inputs: dict[str, np.ndarray]) -> np.ndarray:
@@ -106,14 +106,17 @@ def _segment_sums(store: WindowStore, starts: np.ndarray) -> tuple[np.ndarray, n
 
 
 def choose_ridge_alpha(store: WindowStore, starts: np.ndarray) -> tuple[float, dict[str, float]]:
-    """The penalty of :data:`RIDGE_ALPHAS` or :data:`ZERO_FORECAST` with the lowest cross-validated MSE, and the MSE of each.
+    """The penalty of :data:`RIDGE_ALPHAS` with the lowest cross-validated MSE, or :data:`ZERO_FORECAST`; and the MSE of each.
 
     The windows are taken in time order and cut into :data:`RIDGE_FOLDS` contiguous blocks; each
     block is predicted by the ridge fit on the others less every window that shares a row with
     it (purged, so no overlapping window carries its values across). A penalty too small for the
     number of windows (a long window with calendar channels on a short series) predicts the
-    held-out blocks badly and is not chosen. Only sums of the windows' products are kept, so the
-    memory is the features squared per block, as the streamed fit.
+    held-out blocks badly and is not chosen. Under ``target: delta`` the best ridge is kept only
+    if it beats forecasting no change by more than one standard error of the block-to-block
+    difference (the one-standard-error rule): where it does not, as on a random walk, its edge
+    in cross-validation is noise and persistence is the honest forecast. Only sums of the
+    windows' products are kept, so the memory is the features squared per block, as the streamed fit.
     """
     ordered = np.sort(starts)
     span = store.spec.window + store.spec.horizon  # two windows whose starts are this close share a row
@@ -133,22 +136,29 @@ def choose_ridge_alpha(store: WindowStore, starts: np.ndarray) -> tuple[float, d
     total = summed(0, len(ordered))
     unpenalised = np.zeros(total[0].shape[0])
     unpenalised[-1] = 1.0  # the intercept
-    errors = dict.fromkeys([*RIDGE_ALPHAS, ZERO_FORECAST] if store.delta else RIDGE_ALPHAS, 0.0)
-    count = 0
+    points, blocks = [], []  # per scored block: its target points, and each candidate's squared error on it
     for (a, b), (lo, hi) in zip(folds, purged, strict=True):
         held = summed(a, b)
         removed = summed(lo, hi)
         gram, cross = total[0] - removed[0], total[1] - removed[1]
         if total[3] - removed[3] <= 0:
             continue  # the purge left no window to fit on: this block is not scored
-        count += held[3] * store.spec.horizon
-        if store.delta:
-            errors[ZERO_FORECAST] += float(np.sum(held[2]))
+        errors = {ZERO_FORECAST: float(np.sum(held[2]))} if store.delta else {}
         for alpha in RIDGE_ALPHAS:
             coef = scipy.linalg.solve(gram + alpha * np.diag(1.0 - unpenalised), cross, assume_a="sym")
-            errors[alpha] += float(np.sum(held[2] - 2 * np.sum(coef * held[1], axis=0) + np.sum(coef * (held[0] @ coef), axis=0)))
-    mse = {f"{alpha:g}": error / max(count, 1) for alpha, error in errors.items()}  # nothing scored: the zero forecast
-    best = min(errors, key=lambda alpha: (errors[alpha], -alpha))
+            errors[alpha] = float(np.sum(held[2] - 2 * np.sum(coef * held[1], axis=0) + np.sum(coef * (held[0] @ coef), axis=0)))
+        points.append(held[3] * store.spec.horizon)
+        blocks.append(errors)
+    candidates = [*RIDGE_ALPHAS, ZERO_FORECAST] if store.delta else list(RIDGE_ALPHAS)
+    mse = {f"{alpha:g}": sum(block[alpha] for block in blocks) / max(sum(points), 1) for alpha in candidates}
+    if not blocks:  # nothing scored: the strongest candidate
+        return float(candidates[-1]), mse
+    best = min(RIDGE_ALPHAS, key=lambda alpha: (mse[f"{alpha:g}"], -alpha))
+    if store.delta:
+        gain = np.array([block[ZERO_FORECAST] - block[best] for block in blocks]) / np.array(points)
+        error = gain.std(ddof=1) / np.sqrt(len(gain)) if len(gain) > 1 else np.inf
+        if mse["inf"] - mse[f"{best:g}"] <= error:
+            return ZERO_FORECAST, mse
     return float(best), mse
 
 
