@@ -216,14 +216,31 @@ def methods_table(runs: list[dict]) -> list[str]:
     return lines
 
 
+def network_leads(scores: dict, margin: float = 0.0) -> bool:
+    """Whether the network's MAE is below every baseline's, or within ``margin`` of the best of them."""
+    best = min(value["mae"] for name, value in scores.items() if name != NETWORK)
+    return NETWORK in scores and scores[NETWORK]["mae"] < best * (1 + margin)
+
+
 def summary_lines(runs: list[dict], total_s: float) -> list[str]:
     done = [run for run in runs if run["status"] == "ok"]
     failed = [run["name"] for run in runs if run["status"] != "ok"]
     ahead = [run["name"] for run in done if run["network_ahead_of_all"]]
     missed = [run["name"] for run in done if not run["selected_within_5pct"]]
+    ahead_mae = [run["name"] for run in done if network_leads(run["test"])]
+    near = [run["name"] for run in done if network_leads(run["valid"], margin=0.02)]
+    behind = [
+        f"{run['name']} ({name} {run['valid'][name]['rel_mae']:.4f})"
+        for run in done
+        for name in (NETWORK, "linear_ar")
+        if name in run["valid"] and run["valid"][name]["mae"] > run["valid"]["persistence"]["mae"]
+    ]
     lines = [
         f"- Network ahead of every baseline on both test MAE and test RMSE: {len(ahead)} of {len(done)} series"
         + (f" ({', '.join(ahead)})." if ahead else "."),
+        f"- Network ahead of every baseline on test MAE: {len(ahead_mae)} of {len(done)} ({', '.join(ahead_mae) or 'none'}); "
+        f"within 2 % of the best method's valid MAE: {len(near)} of {len(done)}.",
+        f"- Network or linear AR worse than persistence on valid: {', '.join(behind) or 'nowhere'}.",
         (
             f"- Method selected on valid within 5 % of the best test MAE: everywhere ({len(done)} series)."
             if not missed
