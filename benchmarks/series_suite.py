@@ -216,6 +216,9 @@ def methods_table(runs: list[dict]) -> list[str]:
     return lines
 
 
+ROUNDING = 1e-4  # a model that is persistence (zero change in float32 scaled units) differs from it by ~1e-5 of its MAE
+
+
 def network_leads(scores: dict, margin: float = 0.0) -> bool:
     """Whether the network's MAE is below every baseline's, or within ``margin`` of the best of them."""
     best = min(value["mae"] for name, value in scores.items() if name != NETWORK)
@@ -233,14 +236,15 @@ def summary_lines(runs: list[dict], total_s: float) -> list[str]:
         f"{run['name']} ({name} {run['valid'][name]['rel_mae']:.4f})"
         for run in done
         for name in (NETWORK, "linear_ar")
-        if name in run["valid"] and run["valid"][name]["mae"] > run["valid"]["persistence"]["mae"]
+        if name in run["valid"] and run["valid"][name]["mae"] > (1 + ROUNDING) * run["valid"]["persistence"]["mae"]
     ]
     lines = [
         f"- Network ahead of every baseline on both test MAE and test RMSE: {len(ahead)} of {len(done)} series"
         + (f" ({', '.join(ahead)})." if ahead else "."),
         f"- Network ahead of every baseline on test MAE: {len(ahead_mae)} of {len(done)} ({', '.join(ahead_mae) or 'none'}); "
         f"within 2 % of the best method's valid MAE: {len(near)} of {len(done)}.",
-        f"- Network or linear AR worse than persistence on valid: {', '.join(behind) or 'nowhere'}.",
+        f"- Network or linear AR worse than persistence on valid (by more than {ROUNDING:.0e} of its MAE, float32 rounding "
+        f"of the inputs): {', '.join(behind) or 'nowhere'}.",
         (
             f"- Method selected on valid within 5 % of the best test MAE: everywhere ({len(done)} series)."
             if not missed
