@@ -54,12 +54,11 @@ def fit_linear_autoregression(store: WindowStore, starts: np.ndarray, alpha: flo
     """
     if alpha == "auto":
         alpha = choose_ridge_alpha(store, starts)[0]
-    if alpha == ZERO_FORECAST:
-        features = linear_features(store.cut(starts[:1])[0]).shape[1]
-        return LinearMap(np.zeros((store.spec.horizon, features)), np.zeros(store.spec.horizon), alpha)
     window, channels, horizon, known = store.shape
-    cells = (window * channels + horizon * known) * len(starts)
-    if cells * np.dtype(np.float64).itemsize <= EXACT_RIDGE_BYTES:
+    features = window * channels + horizon * known
+    if alpha == ZERO_FORECAST:
+        return LinearMap(np.zeros((horizon, features)), np.zeros(horizon), alpha)
+    if features * len(starts) * np.dtype(np.float64).itemsize <= EXACT_RIDGE_BYTES:
         inputs, y = store.cut(starts)
         return Ridge(alpha=alpha, solver="svd").fit(linear_features(inputs), y)
     return streamed_ridge(store, starts, alpha)
@@ -157,7 +156,7 @@ def choose_ridge_alpha(store: WindowStore, starts: np.ndarray) -> tuple[float, d
     if store.delta:
         gain = np.array([block[ZERO_FORECAST] - block[best] for block in blocks]) / np.array(points)
         error = gain.std(ddof=1) / np.sqrt(len(gain)) if len(gain) > 1 else np.inf
-        if mse["inf"] - mse[f"{best:g}"] <= error:
+        if mse[f"{ZERO_FORECAST:g}"] - mse[f"{best:g}"] <= error:
             return ZERO_FORECAST, mse
     return float(best), mse
 
