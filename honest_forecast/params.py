@@ -30,6 +30,7 @@ MISSING_POLICIES = ("skip", "error", "interpolate", "ffill")
 TARGETS = ("level", "delta")
 LOSSES = ("mse", "mae", "huber")
 SKIP_PATHS = ("ridge", "best_statistical")
+ENGINES = ("local", "dask")
 ACTIVATIONS = ("tanh", "sigmoid", "relu", "elu", "selu", "gelu", "swish", "softsign", "linear")
 UNBOUNDED_ACTIVATIONS = ("relu", "elu", "selu", "gelu", "swish", "linear")  # can blow up inside a recurrent cell
 INITIALIZERS = (
@@ -68,6 +69,7 @@ class Params:
     data_path: str = "data/raw/elecdemand_vic_2014.csv"
     time_column: str = "timestamp"
     target_column: str = "demand_gw"
+    id_column: str | None = None
     covariates: tuple[str, ...] = ()
     known_covariates: tuple[str, ...] = ()
     known_covariates_forecast: tuple[str, ...] = ()
@@ -83,6 +85,8 @@ class Params:
     train_frac: float = 0.7
     valid_frac: float = 0.15
     test_frac: float = 0.15
+    valid_steps: int | None = None
+    test_steps: int | None = None
     window: int | str = "auto"
     horizon: int = 1
     scaler: str = "standard"
@@ -122,6 +126,8 @@ class Params:
     season: int | str = "auto"
     ridge_alpha: float | str = "auto"
     interval_levels: tuple[float, ...] = (0.8, 0.95)
+    engine: str = "local"
+    dask_address: str | None = None
     # forecast
     forecast_refit: bool = False
 
@@ -149,12 +155,19 @@ class _Rule:
     sequence: bool = field(default=False)
     auto: bool = False  # the text 'auto' is accepted too: ingest resolves it from the data
     nonempty: bool = False  # '' is refused (a separator of nothing splits no line)
+    nullable: bool = False  # null (or nothing) is accepted: the param is off
 
 
 RULES: dict[str, _Rule] = {
     "data_path": _Rule(str),
     "time_column": _Rule(str),
     "target_column": _Rule(str),
+    "id_column": _Rule(
+        str,
+        nullable=True,
+        nonempty=True,
+        hint="the column naming the series each row belongs to (long format: id, time, value), or null for one series",
+    ),
     "covariates": _Rule(str, sequence=True, hint="a list of column names, e.g. [temperature_c, workday]"),
     "known_covariates": _Rule(
         str,
@@ -189,6 +202,12 @@ RULES: dict[str, _Rule] = {
     "train_frac": _Rule(float, low=0, high=1, low_open=True, high_open=True),
     "valid_frac": _Rule(float, low=0, high=1, low_open=True, high_open=True),
     "test_frac": _Rule(float, low=0, high=1, low_open=True, high_open=True),
+    "valid_steps": _Rule(
+        int, low=1, nullable=True, hint="the valid block as the last steps before the test block, or null for 'valid_frac'"
+    ),
+    "test_steps": _Rule(
+        int, low=1, nullable=True, hint="the test block as each series' last steps (M4: the horizon), or null for 'test_frac'"
+    ),
     "window": _Rule(
         int,
         low=1,
@@ -256,6 +275,17 @@ RULES: dict[str, _Rule] = {
     ),
     "interval_levels": _Rule(
         float, low=0, high=1, low_open=True, high_open=True, sequence=True, hint="coverage levels as fractions, e.g. [0.8, 0.95]"
+    ),
+    "engine": _Rule(
+        str,
+        choices=ENGINES,
+        hint="where the statistical baselines of many series are fit: local (here) or dask (a Dask cluster)",
+    ),
+    "dask_address": _Rule(
+        str,
+        nullable=True,
+        nonempty=True,
+        hint="the Dask scheduler for engine: dask, e.g. tcp://10.0.0.5:8786; null starts a LocalCluster on 127.0.0.1",
     ),
     "forecast_refit": _Rule(
         bool,
@@ -348,6 +378,8 @@ def _coerce_with(key: str, value: Any, rule: _Rule) -> Any:
         return values
     if rule.auto and value == "auto":
         return value
+    if rule.nullable and value is None:
+        return None
     value = _coerce_scalar(key, value, rule)
     if rule.kind in (int, float):
         _check_range(key, value, rule)
@@ -368,6 +400,12 @@ def _check_together(params: Params) -> None:
     total = params.train_frac + params.valid_frac + params.test_frac
     if not math.isclose(total, 1.0, abs_tol=1e-9):
         raise ParamError(f"params 'train_frac' + 'valid_frac' + 'test_frac' sum to {total:g}; they must sum to 1")
+    if (params.valid_steps is None) != (params.test_steps is None):
+        given, other = ("valid_steps", "test_steps") if params.test_steps is None else ("test_steps", "valid_steps")
+        raise ParamError(
+            f"param '{given}' is set but '{other}' is null; set both (blocks by steps from each series' end) or neither "
+            "(blocks by the '*_frac' params)"
+        )
     if list(params.folds) != list(range(1, len(params.folds) + 1)):
         raise ParamError(
             f"param 'folds' is {list(params.folds)}; list the folds from the last test block back: "

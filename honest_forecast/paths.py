@@ -65,6 +65,7 @@ METRICS_FILE = Path("reports/metrics.json")
 DIAGNOSTICS_FILE = Path("reports/diagnostics.json")
 PREDICTIONS_FILE = Path("reports/predictions_test.csv")
 LEADS_FILE = Path("reports/leads.csv")
+SERIES_METRICS_FILE = Path("reports/series_metrics.csv")
 # forecast: past the last row
 FORECAST_FILE = Path("reports/forecast.csv")
 FORECAST_SUMMARY = Path("reports/forecast.json")

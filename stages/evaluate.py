@@ -4,34 +4,45 @@ from __future__ import annotations
 
 import warnings
 
-from honest_forecast.backtest.folds import fold_view
+from honest_forecast.backtest.folds import fold_view, panel_fold_view
 from honest_forecast.cli import quiet_tensorflow, run_stage, stage_fold
 from honest_forecast.data.series import Series
+from honest_forecast.diagnostics.panel import panel_diagnostics
 from honest_forecast.diagnostics.summary import diagnostics_summary, run_checks
 from honest_forecast.io import load_arrays, read_json, save_arrays, write_json
 from honest_forecast.names import NETWORK
-from honest_forecast.params import load_params
-from honest_forecast.paths import SERIES_FILE, fold_paths
-from honest_forecast.windows.scaling import Scaler
+from honest_forecast.params import Params, load_params
+from honest_forecast.paths import SERIES_FILE, FoldPaths, fold_paths
+from honest_forecast.scoring.panel import panel_metrics
+from honest_forecast.windows.scaling import Scaler, SeriesScalers
+from honest_forecast.windows.split import Split
 from honest_forecast.windows.store import WindowStore
 
 quiet_tensorflow(entry_point=__name__ == "__main__")  # before anything imports keras
 import keras  # noqa: E402
 
 from honest_forecast.backtest.evaluation import (  # noqa: E402
+    EVALUATED_BLOCKS,
     evaluate,
     forecast_blocks,
     gather_evidence,
     load_statistical,
     read_history,
 )
+from honest_forecast.backtest.panel import mase_scales, naive2_indices, panel_block  # noqa: E402
+from honest_forecast.baselines.linear import alpha_record, fit_linear_autoregression  # noqa: E402
 from honest_forecast.models.inputs import network_store  # noqa: E402
 
 
 def main() -> None:
     params = load_params()
     paths = fold_paths(stage_fold())
-    series, train_end, _ = fold_view(Series.load(SERIES_FILE), paths.fold, params.train_frac, params.valid_frac)
+    stored = Series.load(SERIES_FILE)
+    if stored.is_panel:
+        many_series(stored, params, paths)
+        return
+    series, train_end, _ = fold_view(stored, paths.fold, Split.of(params))
+    del stored
     target, season = series.target, series.season
     del series  # all evaluate reads; a long series' timestamps are not kept
     scaler = Scaler.from_dict(read_json(paths.scaler))
@@ -76,6 +87,52 @@ def main() -> None:
         f"{tested['absolute']['verdict']} {tested['rival']} (Diebold-Mariano p = {tested['absolute']['p_value']:.3g}); "
         f"selected on valid: {selected['method']} (test rel_mae {selected['test']['rel_mae']:.3f}); "
         f"diagnostics: {diagnostics['problems']} problems, {diagnostics['warnings']} warnings"
+    )
+
+
+def many_series(stored: Series, params: Params, paths: FoldPaths) -> None:
+    """A panel: the global network and every baseline, scored per series and summed up across series."""
+    series, edges = panel_fold_view(stored, paths.fold, Split.of(params))
+    del stored
+    scalers = SeriesScalers.from_dict(read_json(paths.scaler))
+    store = WindowStore.load(paths.arrays)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+        model = keras.saving.load_model(paths.model, safe_mode=True)
+    statistical = load_arrays(paths.statistical)
+    linear_ar = fit_linear_autoregression(store, store.starts["train"], params.ridge_alpha)
+    indices, seasonal = naive2_indices(series.target, edges, series.season)
+    scales = mase_scales(series.target, edges, series.season)
+    blocks = {
+        block: panel_block(
+            model, store, series.target, series.series_starts, scalers, linear_ar, statistical, indices, series.season, block
+        )
+        for block in EVALUATED_BLOCKS
+    }
+    metrics, _ = panel_metrics(blocks, {b: scales[blocks[b].series] for b in blocks}, series.series_ids, params.seed)
+    metrics["naive2_seasonal_series"] = int(seasonal.sum())
+    metrics["ridge_alpha"] = alpha_record(linear_ar.alpha)
+    audit = read_json(paths.audit)
+    metrics["audit"] = {"leak_free": audit["checks"]["leak_free"], "series_leak_free": audit["checks"]["series_leak_free"]}
+    for block, arrays in ((EVALUATED_BLOCKS[0], paths.valid_forecasts), (EVALUATED_BLOCKS[1], paths.test_forecasts)):
+        scored = blocks[block]
+        save_arrays(
+            arrays,
+            rows=scored.rows,
+            series=scored.series,
+            actual=scored.actual,
+            mase_scale=scales[scored.series],
+            **{f"forecast_{name}": forecast for name, forecast in scored.forecasts.items()},
+        )
+    diagnostics = panel_diagnostics(metrics)
+    write_json(paths.metrics, {"fold": paths.fold, **metrics})
+    write_json(paths.diagnostics, diagnostics)
+    test, tested = metrics["test"], metrics["significance"]
+    print(
+        f"evaluate (fold {paths.fold}): {metrics['series']} series; test OWA model {test[NETWORK]['owa']:.3f} "
+        f"(sMAPE {test[NETWORK]['smape']:.3f}, MASE {test[NETWORK]['mase']:.3f}); across series the network is "
+        f"{tested['verdict']} {tested['rival']} (Wilcoxon p = {tested['wilcoxon_p']:.3g}); selected on valid: "
+        f"{metrics['selected']['method']} (test OWA {metrics['selected']['test']['owa']:.3f})"
     )
 
 

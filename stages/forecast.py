@@ -15,6 +15,7 @@ from honest_forecast.cli import quiet_tensorflow, run_stage
 from honest_forecast.data.future import future_times
 from honest_forecast.data.lines import time_text
 from honest_forecast.data.series import Series, load_series
+from honest_forecast.errors import ParamError
 from honest_forecast.forecasting.compose import (
     PastTheEnd,
     forecast_table,
@@ -37,7 +38,7 @@ from honest_forecast.paths import (
 )
 from honest_forecast.reporting.figures import future_figure, save_figure
 from honest_forecast.windows.scaling import Scaler
-from honest_forecast.windows.split import fold_rows
+from honest_forecast.windows.split import Split, fold_rows
 from honest_forecast.windows.store import WindowStore
 
 quiet_tensorflow(entry_point=__name__ == "__main__")  # before anything imports keras
@@ -60,9 +61,14 @@ from honest_forecast.models.inputs import network_store  # noqa: E402
 def main() -> None:
     params = load_params()
     stored = Series.load(SERIES_FILE)
+    if stored.is_panel:
+        raise ParamError(
+            f"param 'id_column': the forecast past the last row is made for one series so far; the backtest of the "
+            f"{len(stored.series_ids)} series is in reports/metrics.json and reports/series_metrics.csv"
+        )
     metrics, fold = read_json(METRICS_FILE), fold_paths(1)
     names = methods_to_forecast(metrics["selected"])
-    train_end = fold_rows(stored.rows, params.train_frac, params.valid_frac, 1)[0]
+    train_end = fold_rows(stored.rows, Split.of(params), 1)[0]
     valid, test = load_arrays(fold.valid_forecasts), load_arrays(fold.test_forecasts)
     trained = WindowStore.load(fold.arrays)
     scaler = Scaler.from_dict(read_json(fold.scaler))

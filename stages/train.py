@@ -23,7 +23,8 @@ def main() -> None:
     paths = fold_paths(stage_fold())
     fitted = load_arrays(paths.statistical) if params.statistical_inputs else {}  # every origin of a long series: only if read
     names = statistical_input_names(params.statistical_inputs, fitted)
-    store = network_store(WindowStore.load(paths.arrays), fitted, names, Scaler.from_dict(read_json(paths.scaler)))
+    scaler = Scaler.from_dict(read_json(paths.scaler)) if names else None  # what scales the forecasts read
+    store = network_store(WindowStore.load(paths.arrays), fitted, names, scaler)
     del fitted
     with Live(str(paths.live_dir), dvcyaml=False, save_dvc_exp=False, report=None) as live:
         model, summary, seconds = train_model(store, params, live, label=f"train (fold {paths.fold})")

@@ -1,12 +1,41 @@
-"""Rolling-origin folds: the series as fold k sees it, nothing after its own test block."""
+"""Rolling-origin folds: the series as fold k sees it, nothing after its own test block (in a panel, each series' own)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
+
 from honest_forecast.data.series import Series
-from honest_forecast.windows.split import fold_rows
+from honest_forecast.windows.split import Edges, Split, fold_rows
 
 
-def fold_view(series: Series, fold: int, train_frac: float, valid_frac: float) -> tuple[Series, int, int]:
+def fold_view(series: Series, fold: int, split: Split) -> tuple[Series, int, int]:
     """The rows fold ``fold`` sees, with the end rows (exclusive) of its train and valid blocks."""
-    train_end, valid_end, end = fold_rows(series.rows, train_frac, valid_frac, fold)
+    train_end, valid_end, end = fold_rows(series.rows, split, fold)
     return series.head(end), train_end, valid_end
+
+
+def panel_fold_view(series: Series, fold: int, split: Split) -> tuple[Series, Edges]:
+    """The rows fold ``fold`` sees of every series of a panel: each series cut after its own test block.
+
+    Folds move every series' blocks back together, each by its own test block (the same number
+    of steps under ``test_steps``).
+    """
+    edges, keep, at = [], [], 0
+    for name, lo, hi in series.segments():
+        train_end, valid_end, end = fold_rows(hi - lo, split, fold)
+        edges.append((name, at, at + train_end, at + valid_end, at + end))
+        keep.append(np.arange(lo, lo + end))
+        at += end
+    rows = np.concatenate(keep)
+    view = replace(
+        series,
+        timestamps=series.timestamps[rows],
+        target=series.target[rows],
+        covariates=series.covariates[rows],
+        filled_target=series.filled_target[rows],
+        wall_times=None if series.wall_times is None else series.wall_times[rows],
+        series_starts=np.array([0, *(end for *_, end in edges)], dtype=np.int64),
+    )
+    return view, edges

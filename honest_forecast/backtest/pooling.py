@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from honest_forecast.backtest.tables import predictions_table
-from honest_forecast.names import NETWORK
+from honest_forecast.names import METRIC_NAMES, NETWORK
 from honest_forecast.scoring.blocks import interval_report, interval_scores, lead_table, significance
 from honest_forecast.scoring.intervals import interval
 from honest_forecast.scoring.selection import methods, selection_summary
@@ -158,3 +158,13 @@ def pooled_diagnostics(fold_diagnostics: list[dict]) -> dict:
             str(fold): {key: diagnostics[key] for key in counts} for fold, diagnostics in enumerate(fold_diagnostics, start=1)
         }
     return pooled
+
+
+def one_series_table(fold_metrics: dict, pooled: dict) -> pd.DataFrame:
+    """reports/series_metrics.csv of a file of one series (id ''): every method's valid (fold 1) and pooled test scores."""
+    rows = []
+    for block, metrics in (("valid", fold_metrics["valid"]), ("test", pooled["test"])):
+        for method, scores in metrics.items():
+            if isinstance(scores, dict) and "mae" in scores:
+                rows.append({"id": "", "block": block, "method": method, **{m: scores.get(m) for m in METRIC_NAMES}})
+    return pd.DataFrame(rows)

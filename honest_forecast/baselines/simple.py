@@ -63,3 +63,51 @@ def drift(series: np.ndarray, target_rows: np.ndarray, window: int) -> np.ndarra
         return np.broadcast_to(last, steps.shape).copy()
     slope = (last - series[origin - window + 1]) / (window - 1)
     return last + slope * steps
+
+
+NAIVE2_TCRIT = 1.645  # M4's seasonality test: a 90 % two-sided limit on the autocorrelation at lag m
+
+
+def seasonality_test(insample: np.ndarray, season: int) -> bool:
+    """M4's test (its benchmark code's ``SeasonalityTest``): is the autocorrelation at lag ``season`` beyond the 90 %
+    limit of Bartlett's formula? Never with a season of 1 or fewer than three seasons of values."""
+    n = len(insample)
+    if season < 2 or n < 3 * season:
+        return False
+    centred = insample - insample.mean()
+    denominator = float(centred @ centred)
+    if denominator == 0:
+        return False
+    acf = np.array([float(centred[lag:] @ centred[:-lag]) / denominator for lag in range(1, season + 1)])
+    limit = NAIVE2_TCRIT / np.sqrt(n) * np.sqrt(1 + 2 * np.sum(acf[: season - 1] ** 2))
+    return bool(abs(acf[season - 1]) > limit)
+
+
+def seasonal_indices(insample: np.ndarray, season: int) -> np.ndarray:
+    """Multiplicative classical decomposition's seasonal figure (R's ``decompose``), position 0 at the first value.
+
+    The trend is the centred moving average of one season (a 2 x m average for an even m); each
+    position's index is the mean of value / trend over the seasons where the trend exists, the
+    indices then scaled to average 1.
+    """
+    weights = np.full(season, 1.0 / season) if season % 2 else np.r_[0.5, np.ones(season - 1), 0.5] / season
+    half = len(weights) // 2
+    trend = np.full(len(insample), np.nan)
+    trend[half : len(insample) - half] = np.convolve(insample, weights, mode="valid")
+    ratio = insample / trend
+    positions = np.arange(len(insample)) % season
+    figure = np.array([np.nanmean(ratio[positions == at]) for at in range(season)])
+    return figure / figure.mean()
+
+
+def naive2(series: np.ndarray, target_rows: np.ndarray, indices: np.ndarray, first_rows: np.ndarray) -> np.ndarray:
+    """M4's Naive2: the last value, seasonally adjusted by ``indices`` (windows, season) fit on the train block and
+    frozen, repeated and re-seasonalised; ``first_rows`` is each window's series' first row (index position 0).
+
+    With indices of ones (no seasonality found) it is persistence.
+    """
+    origin, _ = _origins_and_steps(target_rows)
+    season = indices.shape[1]
+    at = np.arange(len(indices))[:, None]
+    origin_index = indices[at, (origin - first_rows[:, None]) % season]
+    return series[origin] / origin_index * indices[at, (target_rows - first_rows[:, None]) % season]

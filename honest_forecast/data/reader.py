@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from honest_forecast.data.lines import PhysicalLines, open_binary, open_text
+from honest_forecast.data.ids import SeriesIds
+from honest_forecast.data.lines import PhysicalLines, line_numbers, open_binary, open_text
 from honest_forecast.data.text import (
     codec_for,
     column_key,
@@ -27,8 +28,8 @@ from honest_forecast.data.values import check_times, parse_numbers, parse_timest
 from honest_forecast.errors import DataError
 from honest_forecast.params import Params
 
-# timestamps, zone offsets (or None), values (target first), how the times were read (see parse_timestamps)
-Columns = tuple[np.ndarray, np.ndarray | None, np.ndarray, str]
+# timestamps, zone offsets (or None), values (target first), each row's series (None: one series), how the times were read
+Columns = tuple[np.ndarray, np.ndarray | None, np.ndarray, SeriesIds | None, str]
 
 PIECE_ROWS = 1 << 18  # rows pandas holds as Python strings at a time
 
@@ -42,6 +43,13 @@ def read_whole(path: Path, params: Params, lines: PhysicalLines | None = None) -
     table = read_table(path, params, lines)
     time = column_key(params.time_column)
     stamps, offsets, read_as = parse_timestamps(path, table[time], params.time_column, lines)
+    names = list(params.value_columns)
+    values = np.column_stack(
+        [parse_numbers(path, table[column_key(name)], name, params.decimal, params.thousands, lines)[0] for name in names]
+    )
+    if params.id_column:  # each series' times are checked on its own, once the rows are grouped by series
+        ids = series_ids(path, table[column_key(params.id_column)], params.id_column, lines)
+        return stamps, offsets, values, SeriesIds.of(ids), read_as
     try:
         check_times(path, stamps, params.time_column, lines)
     except DataError as err:
@@ -53,13 +61,21 @@ def read_whole(path: Path, params: Params, lines: PhysicalLines | None = None) -
         raise DataError(
             f"{path}: column '{params.time_column}' repeats times because the file holds several series: column "
             f"'{column}' takes {len(ids)} values ({shown}), each with its own times in order (long format). "
-            f"Forecast one series per run: keep the rows of one {column} in the file"
+            f"Set param 'id_column' to {column} to forecast them all (or keep the rows of one {column} in the file)"
         ) from err
-    names = list(params.value_columns)
-    values = np.column_stack(
-        [parse_numbers(path, table[column_key(name)], name, params.decimal, params.thousands, lines)[0] for name in names]
-    )
-    return stamps, offsets, values, read_as
+    return stamps, offsets, values, None, read_as
+
+
+def series_ids(path: Path, text: pd.Series, column: str, lines: PhysicalLines | None = None) -> np.ndarray:
+    """Each row's series id as text, stripped; a row with no id belongs to no series and is refused."""
+    ids = text.str.strip()
+    empty = np.flatnonzero((ids == "").to_numpy())
+    if empty.size:
+        raise DataError(
+            f"{path}: column '{column}' (param 'id_column') is empty at {line_numbers(empty, lines)}; "
+            "every row needs the id of the series it belongs to"
+        )
+    return ids.to_numpy(dtype=object)
 
 
 def several_series(table: pd.DataFrame, used: set[str], stamps: np.ndarray) -> tuple[str, list[str]] | None:
@@ -97,14 +113,16 @@ def _scan(text: io.TextIOWrapper, sep: str) -> tuple[bool, int]:
     return plain, separators
 
 
-def _pieces(path: Path, params: Params) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray], str]:
-    """Timestamps, zone offsets and values of each piece of PIECE_ROWS rows, each read as read_whole reads the whole.
+def _pieces(path: Path, params: Params) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray], list[SeriesIds], str]:
+    """Timestamps, zone offsets, values and series ids of each piece of PIECE_ROWS rows, read as read_whole reads the whole.
 
     Every value goes through the same parse functions; _Unsure wherever the pieces might differ from the whole.
     """
     codec, sep = codec_for(params.encoding), params.csv_sep
     time, *names = wanted_columns(params)
+    ident = names.pop() if params.id_column else None
     stamps, offsets, values, read_as, columns = [], [], [], set(), []  # read_as: how each piece's columns were read
+    ids = []
     try:
         codecs.lookup(codec)  # before any file is opened
         with open_binary(path) as binary:
@@ -121,7 +139,7 @@ def _pieces(path: Path, params: Params) -> tuple[list[np.ndarray], list[np.ndarr
                 piece.columns = columns = [column_key(column) for column in piece.columns]
                 # a row with fewer fields than the header (NaN from the python engine) or more (an index), a column not found
                 ragged = piece.isna().any(axis=None) or not isinstance(piece.index, pd.RangeIndex)
-                if ragged or not {time, *names} <= set(columns):
+                if ragged or not {time, *names, *([ident] if ident else [])} <= set(columns):
                     raise _Unsure
                 if plain and max(piece[column].str.len().max() for column in columns) > csv.field_size_limit():
                     raise _Unsure  # a field csv.reader refuses
@@ -132,6 +150,8 @@ def _pieces(path: Path, params: Params) -> tuple[list[np.ndarray], list[np.ndarr
                 if piece_offsets is not None:
                     offsets.append(piece_offsets)
                 values.append(np.column_stack([column for column, _ in numbers]))
+                if ident:
+                    ids.append(SeriesIds.of(series_ids(path, piece[ident], params.id_column)))
     # Whatever the pieces cannot read is read_whole's to word; a DataError too, as its lines count from the piece.
     except (ValueError, LookupError, OSError, EOFError, zlib.error, csv.Error) as err:
         raise _Unsure from err
@@ -141,7 +161,7 @@ def _pieces(path: Path, params: Params) -> tuple[list[np.ndarray], list[np.ndarr
     # The C parser fills a row with fewer fields with '' rather than NaN: each row must hold its share of separators.
     if plain and (len(columns) < 2 or separators != (rows + 1) * (len(columns) - 1)):
         raise _Unsure
-    return stamps, offsets, values, next(iter(read_as))[0]
+    return stamps, offsets, values, ids, next(iter(read_as))[0]
 
 
 def _alike(read_as: set[tuple[str, ...]]) -> bool:
@@ -157,13 +177,15 @@ def read_in_pieces(path: Path, params: Params, lines: PhysicalLines | None = Non
     file, as it must for every input that it would refuse and for the few the pieces cannot vouch for.
     """
     try:
-        stamps, offsets, values, read_as = _pieces(path, params)
+        stamps, offsets, values, ids, read_as = _pieces(path, params)
     except _Unsure:
         return None
     stamps = np.concatenate(stamps)
+    offsets = np.concatenate(offsets) if offsets else None
+    if params.id_column:  # each series' times are checked on its own, once the rows are grouped by series
+        return stamps, offsets, np.concatenate(values), SeriesIds.join(ids), read_as
     try:
         check_times(path, stamps, params.time_column, lines)
     except DataError:
         return None  # read_whole words it, and sees whether the file holds several series
-    offsets = np.concatenate(offsets) if offsets else None
-    return stamps, offsets, np.concatenate(values), read_as
+    return stamps, offsets, np.concatenate(values), None, read_as

@@ -15,7 +15,7 @@ from honest_forecast.data.reader import read_in_pieces, read_whole
 from honest_forecast.data.spacing import ROW_NOTES, Spacing, resolve_season, spacing_for
 from honest_forecast.data.text import codec_for
 from honest_forecast.data.values import TIME_NOTES
-from honest_forecast.errors import DataError
+from honest_forecast.errors import DataError, ParamError
 from honest_forecast.io import load_arrays, save_arrays
 from honest_forecast.names import BLOCKS
 from honest_forecast.params import Params
@@ -31,6 +31,9 @@ class Series:
     policy left it so; the target is not constant. ``filled_target`` marks the target values the
     missing-value policy made up (never a scored target); ``wall_times`` are the local clock
     times where the file gave zone offsets (what calendar inputs follow).
+
+    A file of many series (long format) is one such series after another, sorted by id, each on the
+    file's one spacing and with every guarantee of its own; ``segments`` says where each lies.
     """
 
     timestamps: np.ndarray  # datetime64[ns], or int64 for an integer index
@@ -46,6 +49,19 @@ class Series:
     wall_times: np.ndarray | None = None
     known: np.ndarray | None = None  # (rows, len(known_names)): covariates known in advance, read at the target times
     known_names: tuple[str, ...] = ()
+    series_ids: tuple[str, ...] = ()  # many series (param 'id_column'): their ids, sorted; () for one series
+    series_starts: np.ndarray | None = None  # and the row each begins on, then the row count (len(series_ids) + 1)
+
+    @property
+    def is_panel(self) -> bool:
+        return bool(self.series_ids)
+
+    def segments(self) -> list[tuple[str, int, int]]:
+        """Each series' id with its first and last-plus-one row: one entry, id '', for a file of one series."""
+        if not self.is_panel:
+            return [("", 0, self.rows)]
+        edges = self.series_starts.tolist()
+        return list(zip(self.series_ids, edges[:-1], edges[1:], strict=True))
 
     @property
     def rows(self) -> int:
@@ -110,6 +126,9 @@ class Series:
             filled_target=self.filled_target,
             **({"wall_times": self.wall_times} if self.wall_times is not None else {}),
             **({"known": self.known, "known_names": np.array(self.known_names, dtype=str)} if self.known_names else {}),
+            **(
+                {"series_ids": np.array(self.series_ids, dtype=str), "series_starts": self.series_starts} if self.is_panel else {}
+            ),
         )
 
     @classmethod
@@ -129,6 +148,8 @@ class Series:
             wall_times=arrays.get("wall_times"),
             known=arrays.get("known"),
             known_names=tuple(str(name) for name in arrays.get("known_names", ())),
+            series_ids=tuple(str(name) for name in arrays.get("series_ids", ())),
+            series_starts=arrays.get("series_starts"),
         )
 
 
@@ -143,6 +164,7 @@ class Ingested:
     missing: int = 0  # values left missing (policy 'skip'): windows that would need them are not cut
     time_note: str = ""  # how the time column was read, where it was not written as times (Unix seconds, YYYYMMDD)
     future: Ahead | None = None  # the file's rows after the last target value, where known covariates are read
+    skipped: tuple[tuple[str, int, str], ...] = ()  # many series: (id, rows, why) of each series left out
 
 
 @dataclass(frozen=True)
@@ -155,10 +177,12 @@ class Ahead:
 
 def load_series(params: Params) -> Ingested:
     """Everything ingest checks, as one pure function of the params and the file."""
+    if params.id_column:
+        raise ParamError("param 'id_column' is set: a file of many series is read by honest_forecast.data.panel.load_panel")
     path = Path(params.data_path)
     lines = PhysicalLines(path, codec_for(params.encoding), params.csv_sep)
     columns = read_in_pieces(path, params, lines)
-    stamps, offsets, values, read_as = read_whole(path, params, lines) if columns is None else columns
+    stamps, offsets, values, _, read_as = read_whole(path, params, lines) if columns is None else columns
     names = list(params.value_columns)
     refuse_empty_columns(path, values, names)
     spacing, freq_source = spacing_for(path, stamps, params.freq, params.time_column, lines)
@@ -250,13 +274,17 @@ def refuse_empty_columns(path: Path, values: np.ndarray, names: list[str]) -> No
         raise DataError(f"{path}: column '{empty[0]}' ({role}) has no value at all, every row is missing; {fix}")
 
 
-def filled_per_block(filled_target: np.ndarray, bounds: tuple[int, int]) -> dict[str, int]:
-    """How many target values the missing-value policy made up in each block (none of them is ever scored)."""
-    edges = (0, *bounds, len(filled_target))
-    return {block: int(filled_target[lo:hi].sum()) for block, lo, hi in zip(BLOCKS, edges[:-1], edges[1:], strict=True)}
+def filled_per_block(filled_target: np.ndarray, edges: list[tuple[int, int, int, int]]) -> dict[str, int]:
+    """How many target values the missing-value policy made up in each block (none of them is ever scored).
+
+    ``edges`` are each series' first row, train and valid ends and last-plus-one row.
+    """
+    return {
+        block: sum(int(filled_target[series[at] : series[at + 1]].sum()) for series in edges) for at, block in enumerate(BLOCKS)
+    }
 
 
-def ingest_summary(ingested: Ingested, source: str, missing_policy: str, bounds: tuple[int, int]) -> dict:
+def ingest_summary(ingested: Ingested, source: str, missing_policy: str, edges: list[tuple[int, int, int, int]]) -> dict:
     """What ``data/interim/summary.json`` says of the series: its extent, spacing, season and missing values."""
     series, spacing = ingested.series, ingested.spacing
     summary = {
@@ -265,7 +293,7 @@ def ingest_summary(ingested: Ingested, source: str, missing_policy: str, bounds:
         "start": time_text(series.timestamps, 0),
         "end": time_text(series.timestamps, -1),
         "filled_values": ingested.filled,
-        "filled_targets_per_block": filled_per_block(series.filled_target, bounds),
+        "filled_targets_per_block": filled_per_block(series.filled_target, edges),
         "missing_values": ingested.missing,
         "missing_policy": missing_policy,
         "freq": spacing.alias,
@@ -275,6 +303,15 @@ def ingest_summary(ingested: Ingested, source: str, missing_policy: str, bounds:
         "seasons": list(series.seasons),
         "calendar_kind": spacing.calendar_kind,
     }
+    if series.is_panel:
+        lengths = np.diff(series.series_starts)
+        summary["series"] = {
+            "count": len(series.series_ids),
+            "rows": {"min": int(lengths.min()), "median": float(np.median(lengths)), "max": int(lengths.max())},
+            "skipped": [{"id": name, "rows": rows, "reason": why} for name, rows, why in ingested.skipped],
+        }
+        summary["start"] = time_text(np.array([series.timestamps.min()]), 0)
+        summary["end"] = time_text(np.array([series.timestamps.max()]), 0)
     if spacing.rows_are_steps:
         summary["note"] = ROW_NOTES[spacing.kind]
     if ingested.time_note:

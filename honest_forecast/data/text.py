@@ -80,8 +80,13 @@ def column_key(name: str) -> str:
     return unicodedata.normalize("NFC", str(name).strip())
 
 
+def read_columns(params: Params) -> list[str]:
+    """Every column read, as named in params: the time, the values (target first), then the series' id if set."""
+    return [params.time_column, *params.value_columns, *([params.id_column] if params.id_column else [])]
+
+
 def wanted_columns(params: Params) -> list[str]:
-    return [column_key(name) for name in (params.time_column, *params.value_columns)]
+    return [column_key(name) for name in read_columns(params)]
 
 
 def decode(path: Path, raw: bytes, encoding: str) -> str:
@@ -166,13 +171,14 @@ def read_table(path: Path, params: Params, lines: PhysicalLines | None = None) -
     if short.size:
         raise DataError(f"{path}: {line_numbers(short, lines)} ha{'ve' if short.size > 1 else 's'} fewer fields than the header")
     table.columns = [column_key(column) for column in table.columns]
-    for column, key in zip((params.time_column, *params.value_columns), wanted_columns(params), strict=True):
+    for column, key in zip(read_columns(params), wanted_columns(params), strict=True):
         if key not in table.columns:
             found = ", ".join(repr(c) for c in table.columns)
             hint = ""
             if len(table.columns) == 1 and ";" in table.columns[0] and params.csv_sep != ";":
                 hint = " The header contains ';': set param 'csv_sep' to ';' (and 'decimal' to ',' for decimal commas)."
-            raise DataError(f"{path}: column '{column}' not found; columns found: {found}.{hint}")
+            named = " (param 'id_column')" if column == params.id_column else ""
+            raise DataError(f"{path}: column '{column}'{named} not found; columns found: {found}.{hint}")
     if table.empty:
         raise DataError(f"{path}: the file has a header but no data rows")
     return table

@@ -15,7 +15,7 @@ def statistical_input_names(wanted: bool, fitted: dict[str, np.ndarray]) -> list
     return [name for name in STATISTICAL_BASELINES if name in fitted] if wanted else []
 
 
-def network_store(store: WindowStore, fitted: dict[str, np.ndarray], names: list[str], scaler: Scaler) -> WindowStore:
+def network_store(store: WindowStore, fitted: dict[str, np.ndarray], names: list[str], scaler: Scaler | None) -> WindowStore:
     """``store`` with the ``names`` methods' forecasts by origin (``fitted``, in the series' units) as inputs, if any.
 
     The forecasts come from the statistical stage: parameters fit on the train block, states

@@ -15,7 +15,7 @@ from honest_forecast.params import Params
 from honest_forecast.windows.audit import audit
 from honest_forecast.windows.calendar import CALENDAR_CHANNELS, NO_CALENDAR, feature_table, known_inputs
 from honest_forecast.windows.scaling import Scaler, fit_scaler
-from honest_forecast.windows.split import split_rows
+from honest_forecast.windows.split import AUTO_WINDOW_MIN, AUTO_WINDOW_SEASONS, Split, split_rows
 from honest_forecast.windows.store import WindowSpec, WindowStore, rows_missing
 
 
@@ -89,8 +89,6 @@ def check_finite(raw: np.ndarray, scaled: np.ndarray, scaler: Scaler, names: lis
         )
 
 
-AUTO_WINDOW_SEASONS = 3  # window: auto reads three seasons: each lag a season back, twice over, and the steps between
-AUTO_WINDOW_MIN = 8  # and at least this many steps, for series with no season (season 1)
 WINDOWS_PER_INPUT = 4  # and at most a quarter as many inputs per window as there are training windows
 
 
@@ -130,7 +128,7 @@ def build_windows(
     target times; those in ``params.known_covariates_forecast`` are only forecast in production.
     """
     rows = len(target)
-    bounds = split_rows(rows, params.train_frac, params.valid_frac) if bounds is None else bounds
+    bounds = split_rows(rows, Split.of(params)) if bounds is None else bounds
     train_end, valid_end = bounds
     known_slot, known_width, known = known_inputs(timestamps, calendar_kind if params.target_calendar else "none")
     calendar_channels = len(CALENDAR_CHANNELS[calendar_kind]) if params.calendar else 0

@@ -68,3 +68,40 @@ def to_original_units(forecast: np.ndarray, last_input: np.ndarray, scaler: Scal
     if delta:
         level = level + last_input.astype(np.float64)[:, None]
     return scaler.inverse(level, column=0)
+
+
+@dataclass(frozen=True)
+class SeriesScalers:
+    """One scaler per series of a panel, each fit on its own rows: centres and scales (series, columns), by id order."""
+
+    kind: str
+    ids: tuple[str, ...]
+    center: np.ndarray
+    scale: np.ndarray
+
+    def to_dict(self, names: list[str], fit_rows: list[tuple[int, int]]) -> dict:
+        return {
+            "kind": self.kind,
+            "columns": names,
+            "series": {
+                name: {"fit_rows": list(rows), "center": center.tolist(), "scale": scale.tolist()}
+                for name, rows, center, scale in zip(self.ids, fit_rows, self.center, self.scale, strict=True)
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> SeriesScalers:
+        series = data["series"]
+        return cls(
+            data["kind"],
+            tuple(series),
+            np.array([entry["center"] for entry in series.values()]),
+            np.array([entry["scale"] for entry in series.values()]),
+        )
+
+    def target_to_original(self, forecast: np.ndarray, last_input: np.ndarray, series: np.ndarray, delta: bool) -> np.ndarray:
+        """:func:`to_original_units` with each window's own series' scaler (``series``: its index in ``ids``)."""
+        level = forecast.astype(np.float64)
+        if delta:
+            level = level + last_input.astype(np.float64)[:, None]
+        return level * self.scale[series, 0][:, None] + self.center[series, 0][:, None]

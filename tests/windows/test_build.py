@@ -15,7 +15,7 @@ from honest_forecast.errors import DataError
 from honest_forecast.names import BLOCKS
 from honest_forecast.paths import SERIES_FILE, fold_paths
 from honest_forecast.windows.build import build_windows, window_length
-from honest_forecast.windows.split import split_rows
+from honest_forecast.windows.split import Split, split_rows
 from stages import windows
 from tests.helpers import small_params, windows_arrays
 
@@ -57,7 +57,7 @@ def test_windows_never_leak_and_equal_their_slices(
         arrays, _, audit = windows_arrays(stamps, target, extra, ["y"], params)
     except DataError:
         assume(False)
-    train_end, valid_end = split_rows(rows, params.train_frac, params.valid_frac)
+    train_end, valid_end = split_rows(rows, Split.of(params))
     span = window + horizon
     ends = {"train": (0, train_end), "valid": (train_end, valid_end), "test": (valid_end, rows)}
     for block in BLOCKS:
@@ -106,7 +106,7 @@ def test_scaler_is_fit_on_train_rows_only(kind: str, reference: type) -> None:
     covariate = rng.normal(size=(400, 1))
     params = small_params(scaler=kind)
     _, scaler, audit = windows_arrays(stamps, target, covariate, ["y", "c"], params)
-    train_end = split_rows(400, params.train_frac, params.valid_frac)[0]
+    train_end = split_rows(400, Split.of(params))[0]
     expected = reference().fit(np.column_stack([target, covariate])[:train_end])
     np.testing.assert_allclose(
         scaler.transform(np.column_stack([target, covariate])),
@@ -295,4 +295,4 @@ def test_build_windows_uses_and_records_the_window_it_chose() -> None:
     target = np.sin(np.arange(rows) / 48 * 2 * np.pi)
     params = small_params(window="auto", calendar=True)
     store, _, audit = build_windows(times, target, np.zeros((rows, 0)), ["y"], params, "time_of_day", 48)
-    assert audit["window"] == store.spec.window == window_length("auto", 48, split_rows(rows, 0.7, 0.15)[0], 1, 5, 0)
+    assert audit["window"] == store.spec.window == window_length("auto", 48, split_rows(rows, Split(0.7, 0.15))[0], 1, 5, 0)

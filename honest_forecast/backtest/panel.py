@@ -1,0 +1,86 @@
+"""One fold's global network and every baseline on many series, each window in its own series' units.
+
+The forecasts are those of one series (the same simple and statistical baselines, the ridge across
+series as the linear autoregression), each window put back in its own series' units, plus M4's
+Naive2, the reference of OWA; honest_forecast/scoring/panel.py scores them.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from honest_forecast.baselines import simple
+from honest_forecast.baselines.linear import linear_forecast
+from honest_forecast.models.feeding import predict_windows
+from honest_forecast.names import NETWORK
+from honest_forecast.scoring.panel import NAIVE2, PanelBlock
+from honest_forecast.windows.scaling import SeriesScalers
+from honest_forecast.windows.split import Edges
+from honest_forecast.windows.store import WindowStore
+
+
+def window_series(starts: np.ndarray, series_starts: np.ndarray) -> np.ndarray:
+    """Which series each window belongs to (its index in the panel's id order)."""
+    return np.searchsorted(series_starts, starts, side="right") - 1
+
+
+def naive2_indices(target: np.ndarray, edges: Edges, season: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each series' Naive2 seasonal indices (series, season), fit on its train block; ones where M4's test finds none.
+
+    Also which series were found seasonal.
+    """
+    indices, seasonal = np.ones((len(edges), max(season, 1))), np.zeros(len(edges), dtype=bool)
+    for at, (_, lo, train_end, _, _) in enumerate(edges):
+        train = target[lo:train_end]
+        if np.isfinite(train).all() and train.min() > 0 and simple.seasonality_test(train, season):
+            indices[at], seasonal[at] = simple.seasonal_indices(train, season), True
+    return indices, seasonal
+
+
+def panel_block(
+    model: keras.Model,
+    store: WindowStore,
+    target: np.ndarray,
+    series_starts: np.ndarray,
+    scalers: SeriesScalers,
+    linear_ar: object,
+    statistical: dict[str, np.ndarray],
+    indices: np.ndarray,
+    season: int,
+    block: str,
+) -> PanelBlock:
+    """Every method's forecasts of a block's windows, in each window's own series' units.
+
+    A window whose targets lack a season of its own series' history is left out for every method
+    (the seasonal naive would reach into the series before it).
+    """
+    starts = np.sort(store.starts[block], kind="stable")
+    series = window_series(starts, series_starts)
+    kept = starts - series_starts[series] + store.spec.window >= season
+    starts, series = starts[kept], series[kept]
+    rows = store.spec.target_rows(starts)
+    last_input = store.last_inputs(starts)
+    forecasts = {
+        NETWORK: scalers.target_to_original(predict_windows(model, store, starts), last_input, series, store.delta),
+        "persistence": simple.persistence(target, rows),
+        "seasonal_naive": simple.seasonal_naive(target, rows, season),
+        "window_mean": simple.window_mean(target, rows, store.spec.window),
+        "drift": simple.drift(target, rows, store.spec.window),
+        NAIVE2: simple.naive2(target, rows, indices[series], series_starts[series]),
+        "linear_ar": scalers.target_to_original(linear_forecast(linear_ar, store, starts), last_input, series, store.delta),
+    }
+    origins = rows[:, 0] - 1
+    for name, table in statistical.items():
+        forecasts[name] = table[origins, : rows.shape[1]]
+    return PanelBlock(rows, series, target[rows], forecasts)
+
+
+def mase_scales(target: np.ndarray, edges: Edges, season: int) -> np.ndarray:
+    """Each series' in-sample seasonal-naive MAE on its train block: the denominator of its MASE."""
+    scales = np.empty(len(edges))
+    for at, (_, lo, train_end, _, _) in enumerate(edges):
+        train = target[lo:train_end]
+        known = np.isfinite(train[season:]) & np.isfinite(train[:-season])
+        scales[at] = np.mean(np.abs(train[season:][known] - train[:-season][known]))
+    return scales
