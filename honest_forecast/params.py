@@ -95,6 +95,7 @@ class Params:
     target: str = "level"
     calendar: bool = False
     target_calendar: bool = False
+    level_norm: bool = False
     seed: int = 42
     folds: tuple[int, ...] = (1,)
     # train
@@ -221,6 +222,11 @@ RULES: dict[str, _Rule] = {
     "target": _Rule(str, choices=TARGETS),
     "calendar": _Rule(bool),
     "target_calendar": _Rule(bool, hint="true feeds the time-of-day slot of each target time as a second input"),
+    "level_norm": _Rule(
+        bool,
+        hint="true reads each window's target channel relative to its last value (per-window level normalisation, "
+        "for a global network on many series)",
+    ),
     "seed": _Rule(int, low=0),
     "folds": _Rule(
         int,
@@ -400,6 +406,11 @@ def _check_together(params: Params) -> None:
     total = params.train_frac + params.valid_frac + params.test_frac
     if not math.isclose(total, 1.0, abs_tol=1e-9):
         raise ParamError(f"params 'train_frac' + 'valid_frac' + 'test_frac' sum to {total:g}; they must sum to 1")
+    if params.level_norm and not params.id_column:
+        raise ParamError(
+            "param 'level_norm' is true, which is read for many series (param 'id_column') only so far: the forecast past "
+            "the last row of one series does not read it yet; set it to false"
+        )
     if (params.valid_steps is None) != (params.test_steps is None):
         given, other = ("valid_steps", "test_steps") if params.test_steps is None else ("test_steps", "valid_steps")
         raise ParamError(

@@ -61,6 +61,7 @@ def build_panel_windows(series: Series, edges: Edges, params: Params) -> tuple[W
         first.known_width,
         first.delta,
         starts,
+        level_norm=params.level_norm,
     )
     del stores
     return pooled, series_scalers(scalers), panel_audit(pooled, series.series_starts, edges, reports, params)
@@ -105,6 +106,7 @@ def panel_audit(store: WindowStore, series_starts: np.ndarray, edges: Edges, rep
         "scaler_fit": params.scaler_fit,
         "scaler_scope": "each series' own rows: its train block (or, under scaler_fit: all, all of its rows)",
         "target": params.target,
+        "level_norm": params.level_norm,
         "channels": first["channels"],
         "known_inputs": first["known_inputs"],
         "calendar": first["calendar"],

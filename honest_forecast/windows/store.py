@@ -96,6 +96,7 @@ class WindowStore:
     as_forecast: bool = False
     statistical: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0), np.float32))
     statistical_names: tuple[str, ...] = ()
+    level_norm: bool = False  # the target channel is read relative to each window's last value
 
     @classmethod
     def load(cls, path: Path | str) -> WindowStore:
@@ -108,6 +109,7 @@ class WindowStore:
             known_width=int(arrays["known_width"]),
             delta=bool(arrays["delta"]),
             starts={block: arrays[f"starts_{block}"] for block in BLOCKS},
+            level_norm=bool(arrays.get("level_norm", False)),
             **(
                 {
                     "known_values": arrays["known_values"],
@@ -130,6 +132,7 @@ class WindowStore:
             known_width=np.int64(self.known_width),
             delta=np.bool_(self.delta),
             **{f"starts_{block}": starts for block, starts in self.starts.items()},
+            **({"level_norm": np.bool_(True)} if self.level_norm else {}),
             **(
                 {
                     "known_values": self.known_values,
@@ -194,6 +197,8 @@ class WindowStore:
     def cut(self, starts: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """The model's named inputs and the scaled targets of the windows starting at ``starts``."""
         inputs = {"window": self.features[starts[:, None] + np.arange(self.spec.window)]}
+        if self.level_norm:
+            inputs["window"][..., 0] -= inputs["window"][:, -1:, 0]
         if self.shape[3]:
             inputs["known"] = self.known_inputs(starts)
         return inputs, self.targets(starts)

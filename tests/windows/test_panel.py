@@ -105,3 +105,16 @@ def test_a_series_that_cannot_be_windowed_is_named() -> None:
     view, edges = panel_fold_view(dataclasses.replace(series, target=target), 1, Split(0.7, 0.15))
     with pytest.raises(DataError, match=r"series 'B' \(column 'id'\): column 'y' is flat in the test block"):
         build_panel_windows(view, edges, PARAMS)
+
+
+def test_level_normalisation_reads_the_target_channel_relative_to_the_windows_last_value() -> None:
+    view, edges = panel_fold_view(panel(), 1, Split(0.7, 0.15))
+    plain, _, _ = build_panel_windows(view, edges, PARAMS)
+    normed, _, audit = build_panel_windows(view, edges, dataclasses.replace(PARAMS, level_norm=True))
+    starts = normed.starts["test"]
+    (raw, y_raw), (shifted, y) = plain.cut(starts), normed.cut(starts)
+    last = raw["window"][:, -1:, 0]
+    np.testing.assert_array_equal(shifted["window"][..., 0], raw["window"][..., 0] - last)
+    np.testing.assert_array_equal(shifted["window"][..., 1:], raw["window"][..., 1:])  # the calendar channels as they were
+    np.testing.assert_array_equal(y, y_raw)  # delta targets: already relative to the last input
+    assert audit["level_norm"] and np.all(shifted["window"][:, -1, 0] == 0)

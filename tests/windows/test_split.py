@@ -83,3 +83,9 @@ def test_steps_are_set_both_or_neither() -> None:
         parse_params({"test_steps": 13})
     with pytest.raises(ParamError, match=r"param 'test_steps' is 0; it must be >= 1"):
         parse_params({"valid_steps": 13, "test_steps": 0})
+
+
+def test_level_normalisation_is_for_many_series_so_far() -> None:
+    assert parse_params({"level_norm": True, "id_column": "store"}).level_norm
+    with pytest.raises(ParamError, match=r"param 'level_norm' is true, which is read for many series"):
+        parse_params({"level_norm": True})
