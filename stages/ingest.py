@@ -12,7 +12,7 @@ from honest_forecast.data.series import ingest_summary, load_series
 from honest_forecast.io import write_json
 from honest_forecast.params import load_params
 from honest_forecast.paths import SERIES_FILE, SUMMARY_FILE
-from honest_forecast.windows.split import Split, panel_window, series_edges, too_short
+from honest_forecast.windows.split import Split, panel_too_short, series_edges
 
 SHOWN_SKIPPED = 10  # series left out named on the terminal; the summary names every one
 
@@ -22,14 +22,8 @@ def main() -> None:
     split = Split.of(params)
     if params.id_column:
         ingested = load_panel(params)
-        season = ingested.series.season
-        window = panel_window(params.window, season, params.horizon)
-        ingested = drop_short(
-            ingested,
-            lambda rows: too_short(rows, split, max(params.folds), window, params.horizon, season),
-            params.id_column,
-            params.data_path,
-        )
+        too_short = panel_too_short(params, ingested.series.season)
+        ingested = drop_short(ingested, too_short, params.id_column, params.data_path)
     else:
         ingested = load_series(params)
     series, spacing = ingested.series, ingested.spacing

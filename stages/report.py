@@ -25,9 +25,11 @@ from honest_forecast.paths import (
     REPORT_FILE,
     RESIDUALS_IMAGE,
     SCATTER_IMAGE,
+    SERIES_METRICS_FILE,
     SKILL_IMAGE,
     SUMMARY_FILE,
     WEEK_IMAGE,
+    FoldPaths,
     fold_paths,
 )
 from honest_forecast.reporting.figures import (
@@ -39,6 +41,7 @@ from honest_forecast.reporting.figures import (
     scatter_figure,
     skill_figure,
 )
+from honest_forecast.reporting.panel import panel_figures, penalty_share, render_panel_report, series_skill
 from honest_forecast.reporting.prose import render_report
 
 
@@ -49,6 +52,9 @@ def main() -> None:
     last_fold = fold_paths(1)
     audit = read_json(last_fold.audit)
     summary = read_json(SUMMARY_FILE)
+    if "series" in summary:
+        many_series(metrics, diagnostics, audit, summary, last_fold)
+        return
     table = pd.read_csv(PREDICTIONS_FILE)
     leads = pd.read_csv(LEADS_FILE)
     first_step = table[table["lead"] == 1].reset_index(drop=True)
@@ -68,6 +74,22 @@ def main() -> None:
     forecast = (pd.read_csv(FORECAST_FILE, keep_default_na=False), read_json(FORECAST_SUMMARY))
     write_text(REPORT_FILE, render_report(metrics, diagnostics, audit, summary, params, unit, leads, forecast))
     print(f"report: {REPORT_FILE}")
+
+
+def many_series(metrics: dict, diagnostics: dict, audit: dict, summary: dict, last_fold: FoldPaths) -> None:
+    """A panel: the aggregates, the choice and the test across series, how skill spreads over series, the forecast."""
+    rival = metrics["significance"]["rival"]
+    predictions = pd.read_csv(PREDICTIONS_FILE, dtype={"id": str}, keep_default_na=False, na_values=[""])
+    skill = series_skill(pd.read_csv(SERIES_METRICS_FILE, dtype={"id": str}, keep_default_na=False, na_values=[""]), rival)
+    leads = pd.read_csv(LEADS_FILE)
+    for path, figure in panel_figures(predictions, skill, leads, rival).items():
+        save_figure(figure, path)
+    save_figure(loss_figure(last_fold.history_dir, penalty_share(last_fold.history_dir)), LOSS_IMAGE)
+    forecast = pd.read_csv(FORECAST_FILE, dtype={"id": str}, keep_default_na=False, na_values=[""])
+    write_text(
+        REPORT_FILE, render_panel_report(metrics, diagnostics, audit, summary, leads, forecast, read_json(FORECAST_SUMMARY))
+    )
+    print(f"report: {REPORT_FILE} ({metrics['series']} series)")
 
 
 if __name__ == "__main__":

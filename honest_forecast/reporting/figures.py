@@ -8,6 +8,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 from honest_forecast.io import atomic_path
@@ -158,3 +159,33 @@ def future_figure(history: pd.Series, forecast: pd.DataFrame, method: str, unit:
     axis.axvline(history.index[-1], color="tab:gray", linestyle=":", linewidth=1.0, label="last observation")
     steps = f"{len(forecast)} step{'s' if len(forecast) > 1 else ''}"
     return finish_time_chart(figure, axis, f"Forecast past the last row ({method}, {steps} ahead)", unit, "upper left")
+
+
+SMALL_MULTIPLES = 6  # series shown side by side in a panel's figures
+
+
+def panel_future_figure(histories: dict[str, np.ndarray], season: int, forecast: pd.DataFrame, method: str) -> plt.Figure:
+    """Some series side by side, each its last seasons (``histories``: id -> its target) and ``method``'s forecast past
+    its last row with the widest band; ``forecast`` holds one method's rows of a panel's reports/forecast.csv."""
+    shown = list(histories)[:SMALL_MULTIPLES]
+    figure, axes = plt.subplots(2, 3, figsize=(13, 6), squeeze=False)
+    levels = [column.removeprefix("lower_") for column in forecast if column.startswith("lower_")]
+    widest = max(levels, key=float, default=None)
+    for axis, name in zip(axes.ravel(), shown, strict=False):
+        target, piece = histories[name], forecast[forecast["id"] == name]
+        rows = min(len(target), max(4 * season, 3 * len(piece), 20))
+        axis.plot(np.arange(-rows + 1, 1), target[-rows:], color="black", linewidth=0.9)
+        ahead, last = np.concatenate([[0], piece["lead"].to_numpy()]), target[-1]
+        if widest is not None:
+            lower, upper = [last, *piece[f"lower_{widest}"]], [last, *piece[f"upper_{widest}"]]
+            axis.fill_between(ahead, lower, upper, color="tab:red", alpha=0.2, linewidth=0)
+        axis.plot(ahead, [last, *piece["point"]], color="tab:red", linewidth=1.1)
+        axis.axvline(0, color="tab:gray", linestyle=":", linewidth=0.9)
+        axis.set_title(str(name), fontsize=9)
+        axis.grid(alpha=0.3)
+    for axis in axes.ravel()[len(shown) :]:
+        axis.set_visible(False)
+    band = f", {widest} % interval" if widest else ""
+    figure.suptitle(f"Forecast past each series' last row ({method}{band}), in steps from it: the first {len(shown)} series")
+    figure.tight_layout()
+    return figure

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -99,3 +100,9 @@ def too_short(rows: int, split: Split, folds: int, window: int, horizon: int, se
             f"{season}) and {horizon} in valid and test"
         )
     return ""
+
+
+def panel_too_short(params: Params, season: int) -> Callable[[int], str]:
+    """:func:`too_short` for a panel read with ``params``: what ingest leaves out, and what the forecast checks again."""
+    split, window = Split.of(params), panel_window(params.window, season, params.horizon)
+    return lambda rows: too_short(rows, split, max(params.folds), window, params.horizon, season)
