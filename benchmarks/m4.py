@@ -93,15 +93,21 @@ def official_scores(
     return {name: {key: float(np.mean(values)) for key, values in per.items()} for name, per in scores.items()}
 
 
-def clone_with_m4(work: Path, freq: str, m4_dir: Path, changed: dict) -> tuple[dict, dict]:
-    protocol = SETS[freq]
+def clone_with_m4(work: Path, freq: str, m4_dir: Path) -> None:
+    """A clone of HEAD with the set as its long-format CSV."""
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(work)], check=True)
     train, test = (wide_series(m4_dir / f"{freq}-{part}.csv") for part in ("train", "test"))
-    csv = work / "data" / "raw" / f"m4_{freq.lower()}.csv"
-    long_format(train, test).to_csv(csv, index=False)
-    params = yaml.safe_load((work / "params.yaml").read_text())
+    long_format(train, test).to_csv(work / "data" / "raw" / f"m4_{freq.lower()}.csv", index=False)
+
+
+def configure(work: Path, freq: str, changed: dict) -> None:
+    """The clone's committed params, set to the M4 protocol, then ``changed``: the same params whether the clone is new
+    or reused (--reuse: only the stages those params reach rerun)."""
+    protocol = SETS[freq]
+    committed = subprocess.run(["git", "show", "HEAD:params.yaml"], cwd=work, check=True, capture_output=True, text=True)
+    params = yaml.safe_load(committed.stdout)
     params.update(
-        data_path=str(csv.relative_to(work)),
+        data_path=f"data/raw/m4_{freq.lower()}.csv",
         time_column="t",
         target_column="y",
         id_column="id",
@@ -116,14 +122,16 @@ def clone_with_m4(work: Path, freq: str, m4_dir: Path, changed: dict) -> tuple[d
     )
     params.update(changed)
     (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    return train, test
 
 
-def measure(freq: str, m4_dir: Path, keep: Path | None, changed: dict) -> dict:
+def measure(freq: str, m4_dir: Path, keep: Path | None, changed: dict, reuse: Path | None = None) -> dict:
     protocol = SETS[freq]
+    train, test = (wide_series(m4_dir / f"{freq}-{part}.csv") for part in ("train", "test"))
     with tempfile.TemporaryDirectory() as scratch:
-        work = keep if keep is not None else Path(scratch) / "clone"
-        train, test = clone_with_m4(work, freq, m4_dir, changed)
+        work = reuse or keep or Path(scratch) / "clone"
+        if reuse is None:
+            clone_with_m4(work, freq, m4_dir)
+        configure(work, freq, changed)
         env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", "DVC_NO_ANALYTICS": "1"}
         started = time.perf_counter()
         done = subprocess.run(["dvc", "repro", "pool"], cwd=work, env=env, capture_output=True, text=True)
@@ -149,6 +157,7 @@ def measure(freq: str, m4_dir: Path, keep: Path | None, changed: dict) -> dict:
         "seconds": round(seconds, 1),
         "changed_params": changed,
         "selected": metrics["selected"]["method"],
+        "valid_owa": {name: entry["owa"] for name, entry in metrics["valid"].items()},
         "per_series_choice": metrics["per_series_choice"],
         "significance": metrics["significance"],
         "official_scores": scored,
@@ -188,11 +197,12 @@ def main() -> None:
     parser.add_argument("freq", choices=sorted(SETS))
     parser.add_argument("--m4-dir", type=Path, required=True, help="the folder of the M4 files (../shared/data/m4)")
     parser.add_argument("--keep", type=Path, help="run in this folder and keep it (it must not exist)")
+    parser.add_argument("--reuse", type=Path, help="rerun in a folder an earlier --keep left, only what the params change")
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="params to change, YAML values")
     parser.add_argument("--out", type=Path, help="write OUT.json and OUT.md")
     args = parser.parse_args()
     changed = {key: yaml.safe_load(value) for key, value in (item.split("=", 1) for item in args.set)}
-    result = measure(args.freq, args.m4_dir.resolve(), args.keep, changed)
+    result = measure(args.freq, args.m4_dir.resolve(), args.keep, changed, args.reuse)
     text = table(result, pd.read_csv(args.m4_dir / "official_results_by_frequency.csv", dtype={"id": str}))
     print(text)
     if args.out:
