@@ -96,6 +96,7 @@ class Params:
     calendar: bool = False
     target_calendar: bool = False
     level_norm: bool = False
+    id_embedding: int = 0
     seed: int = 42
     folds: tuple[int, ...] = (1,)
     # train
@@ -226,6 +227,11 @@ RULES: dict[str, _Rule] = {
         bool,
         hint="true reads each window's target channel relative to its last value (per-window level normalisation, "
         "for a global network on many series)",
+    ),
+    "id_embedding": _Rule(
+        int,
+        low=0,
+        hint="dimensions of a learned embedding of each series' id, read by the network's head (many series); 0: none",
     ),
     "seed": _Rule(int, low=0),
     "folds": _Rule(
@@ -410,6 +416,11 @@ def _check_together(params: Params) -> None:
         raise ParamError(
             "param 'level_norm' is true, which is read for many series (param 'id_column') only so far: the forecast past "
             "the last row of one series does not read it yet; set it to false"
+        )
+    if params.id_embedding and not params.id_column:
+        raise ParamError(
+            f"param 'id_embedding' is {params.id_embedding}: a series' id is learned only where a file holds many series "
+            "(param 'id_column'); set it to 0"
         )
     if (params.valid_steps is None) != (params.test_steps is None):
         given, other = ("valid_steps", "test_steps") if params.test_steps is None else ("test_steps", "valid_steps")

@@ -153,7 +153,15 @@ def many_series(stored: Series, params: Params) -> None:
     scalers = SeriesScalers.from_dict(read_json(fold.scaler))
     spacing = None if series.freq == "none" else current.spacing
     origins = panel_origins(
-        series, scalers, trained.spec, spacing, params.calendar, params.target_calendar, trained.delta, trained.level_norm
+        series,
+        scalers,
+        trained.spec,
+        spacing,
+        params.calendar,
+        params.target_calendar,
+        trained.delta,
+        trained.level_norm,
+        trained.series_count > 0,
     )
     if origins.store is None:
         name, why = next(iter(origins.not_forecast.items()))

@@ -77,6 +77,7 @@ def panel_origins(
     target_calendar: bool,
     delta: bool,
     level_norm: bool,
+    id_embedding: bool = False,
 ) -> PanelOrigins:
     """Each series' last window, ready for the global network; a series whose last window lacks a value is named, not
     forecast (a forecast from a value that is not there would be invented)."""
@@ -115,6 +116,9 @@ def panel_origins(
         {"forecast": np.array(starts)},
         np.concatenate([store.known_values for store in stores]),
         level_norm=level_norm,
+        series_index=np.concatenate([np.full(len(store.target), at, np.int32) for at, store in zip(chosen, stores, strict=True)])
+        if id_embedding
+        else np.zeros(0, np.int32),
     )
     edges = series.series_starts
     padded = np.concatenate(

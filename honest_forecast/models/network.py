@@ -11,7 +11,9 @@ from honest_forecast.params import Params
 RECURRENT_LAYERS = {"simple_rnn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}
 
 
-def build_model(window: int, channels: int, horizon: int, params: Params, known: int = 0, name: str | None = None) -> keras.Model:
+def build_model(
+    window: int, channels: int, horizon: int, params: Params, known: int = 0, name: str | None = None, series: int = 0
+) -> keras.Model:
     """Stacked recurrent layers and a linear head; optionally a linear map of all inputs added.
 
     ``known`` features per target step (its time-of-day slot) are a second input, named
@@ -21,6 +23,8 @@ def build_model(window: int, channels: int, horizon: int, params: Params, known:
     :func:`start_from_ridge` sets that linear map before training. With
     ``recurrent_steps`` the recurrent layers read only the window's most recent steps
     (the skip path still reads all of them), which makes training proportionally faster.
+    With ``series`` ids (many series, ``id_embedding`` dimensions) the head also reads a learned
+    embedding of the window's series, an input named ``series``; the skip path does not.
     """
 
     def penalty(strength: float) -> regularizers.Regularizer | None:
@@ -32,6 +36,10 @@ def build_model(window: int, channels: int, horizon: int, params: Params, known:
     if known:
         inputs["known"] = keras.Input(shape=(horizon, known), name="known")
     flat_inputs = [layers.Flatten(name=f"flat_{name}")(tensor) for name, tensor in inputs.items()]
+    if series:
+        inputs["series"] = keras.Input(shape=(1,), dtype="int32", name="series")
+        embedded = layers.Embedding(series, params.id_embedding, name="id_embedding")(inputs["series"])
+        flat_inputs.append(layers.Flatten(name="flat_series")(embedded))
     hidden = inputs["window"]
     if 0 < params.recurrent_steps < window:
         hidden = layers.Cropping1D((window - params.recurrent_steps, 0), name="recent_steps")(hidden)
@@ -51,8 +59,8 @@ def build_model(window: int, channels: int, horizon: int, params: Params, known:
         )(hidden)
         if params.dropout:
             hidden = layers.Dropout(params.dropout, name=f"dropout_{depth}")(hidden)
-    if known:
-        hidden = layers.Concatenate(name="hidden_and_known")([hidden, flat_inputs[1]])
+    if len(flat_inputs) > 1:
+        hidden = layers.Concatenate(name="hidden_and_known")([hidden, *flat_inputs[1:]])
     # With the skip path the head starts at zero, so the untrained model is exactly the linear map.
     forecast = layers.Dense(
         horizon,
@@ -62,7 +70,7 @@ def build_model(window: int, channels: int, horizon: int, params: Params, known:
         name="recurrent_head",
     )(hidden)
     if params.linear_skip:
-        flat = layers.Concatenate(name="all_inputs")(flat_inputs) if known else flat_inputs[0]
+        flat = layers.Concatenate(name="all_inputs")(flat_inputs[:2]) if known else flat_inputs[0]
         linear = layers.Dense(horizon, name="linear_skip")(flat)
         forecast = layers.Add(name="forecast")([forecast, linear])
     return keras.Model(inputs, forecast, name=name or f"{params.cell}_forecaster")
@@ -72,7 +80,9 @@ def average_members(members: list[keras.Model]) -> keras.Model:
     """One model whose forecast is the mean of the members' forecasts; a single member is returned as is."""
     if len(members) == 1:
         return members[0]
-    inputs = {name: keras.Input(shape=tensor.shape[1:], name=name) for name, tensor in members[0].input.items()}
+    inputs = {
+        name: keras.Input(shape=tensor.shape[1:], dtype=tensor.dtype, name=name) for name, tensor in members[0].input.items()
+    }
     forecast = layers.Average(name="mean_of_members")([member(inputs) for member in members])
     return keras.Model(inputs, forecast, name="ensemble")
 

@@ -114,18 +114,21 @@ class ProgressLine(keras.callbacks.Callback):
         )
 
 
-def initial_weights_fingerprint(shape: tuple[int, int, int, int], params: Params, seed: int | None) -> str:
+def initial_weights_fingerprint(shape: tuple[int, int, int, int], params: Params, seed: int | None, series: int = 0) -> str:
     """Hash of a freshly built model's weights; equal for two builds only if seeding works."""
     if seed is not None:
         keras.utils.set_random_seed(seed)
-    model = build_model(*shape[:3], params, known=shape[3])
+    model = build_model(*shape[:3], params, known=shape[3], series=series)
     return hashlib.sha256(b"".join(np.asarray(w).tobytes() for w in model.get_weights())).hexdigest()[:16]
 
 
-def new_member(shape: tuple[int, int, int, int], params: Params, member: int, ridge: object | None) -> keras.Model:
+def new_member(
+    shape: tuple[int, int, int, int], params: Params, member: int, ridge: object | None, series: int = 0
+) -> keras.Model:
     """Member ``member`` (1, 2, ...), built from seed ``seed + member - 1`` and compiled with its own optimizer."""
     keras.utils.set_random_seed(params.seed + member - 1)
-    model = build_model(*shape[:3], params, known=shape[3], name=f"member_{member}" if params.members > 1 else None)
+    name = f"member_{member}" if params.members > 1 else None
+    model = build_model(*shape[:3], params, known=shape[3], name=name, series=series)
     if ridge is not None:
         start_from_ridge(model, ridge.coef_, ridge.intercept_)
     compile_model(model, params)
@@ -173,9 +176,9 @@ def train_model(
     of the summary so the tracked summary file only changes when training does.
     """
     shape = store.shape
-    fingerprints = [initial_weights_fingerprint(shape, params, params.seed) for _ in range(2)]
+    fingerprints = [initial_weights_fingerprint(shape, params, params.seed, store.series_count) for _ in range(2)]
     ridge, skip_about = fit_skip_path(store, params)
-    members = [new_member(shape, params, member, ridge) for member in range(1, params.members + 1)]
+    members = [new_member(shape, params, member, ridge, store.series_count) for member in range(1, params.members + 1)]
     model = average_members(members)
     if params.members > 1:
         compile_model(model, params)  # for its loss and mse metric; its own optimizer never steps
@@ -271,7 +274,7 @@ def refit_model(store: WindowStore, params: Params, epochs: int, label: str = "r
     no row is held out to choose it again.
     """
     skip, _ = fit_skip_path(store, params)
-    members = [new_member(store.shape, params, member, skip) for member in range(1, params.members + 1)]
+    members = [new_member(store.shape, params, member, skip, store.series_count) for member in range(1, params.members + 1)]
     model = average_members(members)
     keras.utils.set_random_seed(params.seed)
     order_seed = batch_order_seed(params)

@@ -62,6 +62,9 @@ def build_panel_windows(series: Series, edges: Edges, params: Params) -> tuple[W
         first.delta,
         starts,
         level_norm=params.level_norm,
+        series_index=np.concatenate([np.full(len(store.target), at, np.int32) for at, (_, store) in enumerate(stores)])
+        if params.id_embedding
+        else np.zeros(0, np.int32),
     )
     del stores
     return pooled, series_scalers(scalers), panel_audit(pooled, series.series_starts, edges, reports, params)
@@ -107,6 +110,7 @@ def panel_audit(store: WindowStore, series_starts: np.ndarray, edges: Edges, rep
         "scaler_scope": "each series' own rows: its train block (or, under scaler_fit: all, all of its rows)",
         "target": params.target,
         "level_norm": params.level_norm,
+        "id_embedding": params.id_embedding,
         "channels": first["channels"],
         "known_inputs": first["known_inputs"],
         "calendar": first["calendar"],

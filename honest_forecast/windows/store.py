@@ -97,6 +97,7 @@ class WindowStore:
     statistical: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0), np.float32))
     statistical_names: tuple[str, ...] = ()
     level_norm: bool = False  # the target channel is read relative to each window's last value
+    series_index: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # each row's series, for an id embedding
 
     @classmethod
     def load(cls, path: Path | str) -> WindowStore:
@@ -110,6 +111,7 @@ class WindowStore:
             delta=bool(arrays["delta"]),
             starts={block: arrays[f"starts_{block}"] for block in BLOCKS},
             level_norm=bool(arrays.get("level_norm", False)),
+            **({"series_index": arrays["series_index"]} if "series_index" in arrays else {}),
             **(
                 {
                     "known_values": arrays["known_values"],
@@ -133,6 +135,7 @@ class WindowStore:
             delta=np.bool_(self.delta),
             **{f"starts_{block}": starts for block, starts in self.starts.items()},
             **({"level_norm": np.bool_(True)} if self.level_norm else {}),
+            **({"series_index": self.series_index} if self.series_index.size else {}),
             **(
                 {
                     "known_values": self.known_values,
@@ -143,6 +146,11 @@ class WindowStore:
                 else {}
             ),
         )
+
+    @property
+    def series_count(self) -> int:
+        """How many series' ids the network embeds: 0 without an id embedding."""
+        return int(self.series_index.max()) + 1 if self.series_index.size else 0
 
     @property
     def known_columns(self) -> int:
@@ -201,6 +209,8 @@ class WindowStore:
             inputs["window"][..., 0] -= inputs["window"][:, -1:, 0]
         if self.shape[3]:
             inputs["known"] = self.known_inputs(starts)
+        if self.series_index.size:
+            inputs["series"] = self.series_index[starts][:, None]
         return inputs, self.targets(starts)
 
     def known_inputs(self, starts: np.ndarray) -> np.ndarray:

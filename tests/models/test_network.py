@@ -120,3 +120,16 @@ def test_members_are_averaged_into_one_model() -> None:
     assert not np.allclose(each[0], each[1])
     np.testing.assert_allclose(ensemble.predict(inputs, verbose=0), (each[0] + each[1]) / 2, rtol=1e-5)
     assert ensemble.count_params() == sum(member.count_params() for member in members)
+
+
+def test_an_id_embedding_is_an_input_of_the_head_only_and_starts_as_the_skip_path() -> None:
+    params = small_params(id_embedding=3, linear_skip=True)
+    model = build_model(24, 1, 2, params, series=5)
+    assert set(model.input) == {"window", "series"}
+    assert model.get_layer("id_embedding").get_config()["input_dim"] == 5
+    assert model.get_layer("linear_skip").input.shape[-1] == 24  # the skip path reads the window alone
+    window = np.random.default_rng(0).normal(size=(4, 24, 1)).astype("float32")
+    same = [model.predict({"window": window, "series": np.full((4, 1), at, "int32")}, verbose=0) for at in (0, 4)]
+    np.testing.assert_allclose(same[0], same[1])  # the head starts at zero: untrained, every id forecasts alike
+    averaged = average_members([build_model(24, 1, 2, params, name=f"member_{at}", series=5) for at in (1, 2)])
+    assert averaged.input["series"].dtype == "int32"

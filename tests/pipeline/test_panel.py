@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -25,7 +26,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     panel_frame(LENGTHS).to_csv(repo / "data/raw/stores.csv", index=False)
     params = yaml.safe_load((repo / "params.yaml").read_text())
     params.update(PANEL, data_path="data/raw/stores.csv", known_covariates=[], known_covariates_forecast=[], members=1)
-    params.update(epochs=2, patience=2, units=8, horizon=HORIZON)
+    params.update(epochs=2, patience=2, units=8, horizon=HORIZON, id_embedding=2)
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "a panel")
@@ -42,6 +43,7 @@ def test_one_global_network_is_trained_on_the_pooled_windows_of_every_series(rep
     assert store.windows("train") == audit["blocks"]["train"]["windows"] and set(series_of_window) == {0, 1, 2}
     trained = json.loads((repo / "models/1/train_params.json").read_text())
     assert trained["training"]["epochs_run"] == 2 and trained["params"]["id_column"] == "store"
+    assert store.series_count == 3 and audit["id_embedding"] == 2  # each series' id, embedded
 
 
 def test_the_reports_judge_every_series_and_sum_them_up(repo: Path) -> None:
@@ -99,6 +101,7 @@ def test_the_network_forecast_of_each_series_is_that_of_its_last_window_read_alo
         future = piece.timestamps[-1] + np.arange(1, HORIZON + 1) * np.timedelta64(1, "h")
         scaler = Scaler(scalers.kind, scalers.center[index], scalers.scale[index])
         store, start = origin_store(piece, future, scaler, trained.spec, True, True, trained.delta)
+        store = dataclasses.replace(store, series_index=np.full(len(store.target), index, np.int32))  # its id, embedded
         alone = network_forecast(model, store, start, scaler)
         mine = forecast[(forecast.id == name) & (forecast.method == NETWORK)]["point"].to_numpy()
         np.testing.assert_allclose(mine, alone, rtol=1e-5, atol=1e-5)

@@ -118,3 +118,16 @@ def test_level_normalisation_reads_the_target_channel_relative_to_the_windows_la
     np.testing.assert_array_equal(shifted["window"][..., 1:], raw["window"][..., 1:])  # the calendar channels as they were
     np.testing.assert_array_equal(y, y_raw)  # delta targets: already relative to the last input
     assert audit["level_norm"] and np.all(shifted["window"][:, -1, 0] == 0)
+
+
+def test_an_id_embedding_reads_each_windows_own_series() -> None:
+    series = panel()
+    view, edges = panel_fold_view(series, 1, Split(0.7, 0.15))
+    plain, _, _ = build_panel_windows(view, edges, PARAMS)
+    store, _, audit = build_panel_windows(view, edges, dataclasses.replace(PARAMS, id_embedding=4))
+    assert "series" not in plain.cut(plain.starts["train"][:5])[0] and plain.series_count == 0
+    starts = store.starts["train"]
+    inputs, _ = store.cut(starts)
+    expected = np.searchsorted(view.series_starts, starts, side="right") - 1
+    assert np.array_equal(inputs["series"][:, 0], expected) and store.series_count == len(edges) == audit["series"]
+    assert audit["id_embedding"] == 4

@@ -89,3 +89,9 @@ def test_level_normalisation_is_for_many_series_so_far() -> None:
     assert parse_params({"level_norm": True, "id_column": "store"}).level_norm
     with pytest.raises(ParamError, match=r"param 'level_norm' is true, which is read for many series"):
         parse_params({"level_norm": True})
+
+
+def test_an_id_embedding_needs_many_series() -> None:
+    assert parse_params({"id_embedding": 8, "id_column": "store"}).id_embedding == 8
+    with pytest.raises(ParamError, match=r"param 'id_embedding' is 8: a series' id is learned only where a file holds many"):
+        parse_params({"id_embedding": 8})
