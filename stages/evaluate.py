@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
+
 from honest_forecast.backtest.folds import fold_view, panel_fold_view
 from honest_forecast.cli import quiet_tensorflow, run_stage, stage_fold
 from honest_forecast.data.series import Series
-from honest_forecast.diagnostics.panel import panel_diagnostics
+from honest_forecast.diagnostics.panel import panel_diagnostics, series_checks
 from honest_forecast.diagnostics.summary import diagnostics_summary, run_checks
 from honest_forecast.io import load_arrays, read_json, save_arrays, write_json
 from honest_forecast.names import NETWORK
@@ -109,7 +111,7 @@ def many_series(stored: Series, params: Params, paths: FoldPaths) -> None:
         )
         for block in EVALUATED_BLOCKS
     }
-    metrics, _ = panel_metrics(blocks, {b: scales[blocks[b].series] for b in blocks}, series.series_ids, params.seed)
+    metrics, scores = panel_metrics(blocks, {b: scales[blocks[b].series] for b in blocks}, series.series_ids, params.seed)
     metrics["naive2_seasonal_series"] = int(seasonal.sum())
     metrics["ridge_alpha"] = alpha_record(linear_ar.alpha)
     audit = read_json(paths.audit)
@@ -124,7 +126,10 @@ def many_series(stored: Series, params: Params, paths: FoldPaths) -> None:
             mase_scale=scales[scored.series],
             **{f"forecast_{name}": forecast for name, forecast in scored.forecasts.items()},
         )
-    diagnostics = panel_diagnostics(metrics)
+    ranges = np.array(
+        [(np.nanmin(series.target[lo:train_end]), np.nanmax(series.target[lo:train_end])) for _, lo, train_end, *_ in edges]
+    )
+    diagnostics = panel_diagnostics(metrics, series_checks(scores["test"], blocks["test"], series.series_ids, ranges))
     write_json(paths.metrics, {"fold": paths.fold, **metrics})
     write_json(paths.diagnostics, diagnostics)
     test, tested = metrics["test"], metrics["significance"]

@@ -6,7 +6,10 @@ suggestion), so the pool stage and a reader treat both alike.
 
 from __future__ import annotations
 
+import numpy as np
+
 from honest_forecast.names import NETWORK
+from honest_forecast.scoring.panel import PanelBlock
 from honest_forecast.scoring.significance import WORSE
 
 SEVERITY = {"ok": 0, "warning": 1, "problem": 2}
@@ -70,10 +73,88 @@ def panel_checks(metrics: dict) -> dict[str, dict]:
     return checks
 
 
-def panel_diagnostics(metrics: dict) -> dict:
+WORST_NAMED = 5
+SERIES_WARNING_SHARE = 0.1  # a per-series verdict raised on more than a tenth of the series is a warning
+FLAT_RATIO = 0.9  # as the one-series collapse_to_mean check: forecasts less varied than the truth by more than this
+OUT_OF_RANGE_SHARE = 0.01  # as out_of_training_range: more than 1 % of a series' test targets outside its train range
+
+
+def _counted(
+    name_of: np.ndarray, raised: np.ndarray, order: np.ndarray, what: str, threshold: str, subject: str, suggestion: str
+) -> dict:
+    """A per-series verdict summed up: on how many series it is raised, the worst of them named."""
+    count, total = int(raised.sum()), len(raised)
+    worst = [str(name) for name in name_of[order][raised[order]]][:WORST_NAMED]
+    verdict = "warning" if count > SERIES_WARNING_SHARE * total else "ok"
+    named = f" The worst: {', '.join(worst)}." if worst else ""
+    check = _check(
+        float(count), threshold, verdict, f"On {count} of {total} series {what}.{named}", suggestion if verdict != "ok" else ""
+    )
+    return {**check, "subject": subject, "series": count, "share": count / max(total, 1), "worst": worst}
+
+
+def series_checks(
+    test: dict[str, dict[str, np.ndarray]], block: PanelBlock, ids: tuple[str, ...], train_ranges: np.ndarray
+) -> dict[str, dict]:
+    """Checks of one series made on each series' own test windows, summed up over series.
+
+    ``test`` holds each method's per-series test scores, ``block`` the test windows, ``train_ranges``
+    each series' (min, max) over its train block.
+    """
+    names = np.array(ids, dtype=object)
+    checks = {}
+    rel_mae = test[NETWORK]["rel_mae"]
+    known = np.isfinite(rel_mae)
+    checks["series_no_better_than_persistence"] = _counted(
+        names[known],
+        rel_mae[known] >= 1,
+        np.argsort(-rel_mae[known], kind="stable"),
+        "the network's test MAE is no lower than repeating the last value's",
+        f"series with network rel_mae >= 1, a warning above {SERIES_WARNING_SHARE:.0%} of them",
+        "model",
+        "see reports/series_metrics.csv; the method the report selects may serve those series better",
+    )
+    count = len(ids)
+    forecast, actual = block.forecasts[NETWORK], block.actual
+    spread = np.full(count, np.nan)
+    truth = np.full(count, np.nan)
+    for at in np.unique(block.series):
+        mine = block.series == at
+        spread[at], truth[at] = np.nanstd(forecast[mine]), np.nanstd(actual[mine])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = spread / truth
+    known = np.isfinite(ratio)
+    checks["series_collapse_to_mean"] = _counted(
+        names[known],
+        ratio[known] < FLAT_RATIO,
+        np.argsort(ratio[known], kind="stable"),
+        f"the network's test forecasts vary less than {FLAT_RATIO:.0%} as much as the actual values (a flat forecast)",
+        f"series with forecast std / actual std < {FLAT_RATIO}, a warning above {SERIES_WARNING_SHARE:.0%} of them",
+        "model",
+        "more epochs, or level_norm: true; compare with the baselines in reports/series_metrics.csv",
+    )
+    outside = np.zeros(count)
+    for at in np.unique(block.series):
+        points = actual[block.series == at]
+        low, high = train_ranges[at]
+        outside[at] = np.mean((points < low) | (points > high))
+    checks["series_out_of_training_range"] = _counted(
+        names,
+        outside > OUT_OF_RANGE_SHARE,
+        np.argsort(-outside, kind="stable"),
+        f"more than {OUT_OF_RANGE_SHARE:.0%} of the test targets lie outside the series' own train range",
+        f"series with more than {OUT_OF_RANGE_SHARE:.0%} of test targets outside their train range, a warning above "
+        f"{SERIES_WARNING_SHARE:.0%} of them",
+        "data",
+        "target: delta and level_norm: true let a network follow a level it has not seen",
+    )
+    return checks
+
+
+def panel_diagnostics(metrics: dict, per_series: dict[str, dict] | None = None) -> dict:
     """The checks with the counts a fold's diagnostics.json carries (problems for the selected method: the network's
-    own checks count only when it is the one selected)."""
-    checks = panel_checks(metrics)
+    own checks count only when it is the one selected); ``per_series`` are :func:`series_checks`."""
+    checks = panel_checks(metrics) | (per_series or {})
     problems = sum(check["verdict"] == "problem" for check in checks.values())
     selected = metrics["selected"]["method"] == NETWORK
     return {
