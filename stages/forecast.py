@@ -2,7 +2,9 @@
 
 Nothing is refit: the network and the ridge of fold 1 read the last window, the statistical models
 go on from their state after the last row. The file is read again, so that rows appended since the
-backtest (`dvc repro --single-item forecast`) give a new forecast without retraining.
+backtest (`dvc repro --single-item forecast`) give a new forecast without retraining. A file of
+many series: each series past its own last row (honest_forecast/forecasting/panel.py), from the
+rows its backtest scored.
 """
 
 from __future__ import annotations
