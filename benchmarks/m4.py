@@ -12,6 +12,7 @@ Naive2 (fit on the whole published train) is recomputed here to check the scorin
 official figure. Usage, from the repo root (commit first: the clone is of HEAD):
 
     python benchmarks/m4.py Hourly --m4-dir ../shared/data/m4 --out benchmarks/m4_hourly
+    python benchmarks/m4.py readme ../shared/data/m4 benchmarks/m4_hourly.json benchmarks/m4_weekly.json
 """
 
 from __future__ import annotations
@@ -192,8 +193,47 @@ def table(result: dict, official: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def readme_table(results: list[dict], official: pd.DataFrame) -> str:
+    """The README's table: per set, the method selected on valid, the global network and the best on test, beside the
+    official rows; OWA against the official Naive2."""
+    rows: dict[str, list[str]] = {}
+    for result in results:
+        freq = result["set"]
+        reference = official.set_index("id").loc["Naive2"]
+        ref = {"smape": reference[f"sMAPE_{freq}"], "mase": reference[f"MASE_{freq}"]}
+        owa = {
+            name: 0.5 * (scores["smape"] / ref["smape"] + scores["mase"] / ref["mase"])
+            for name, scores in result["official_scores"].items()
+        }
+        best = min(owa, key=owa.get)
+        picks = {
+            "honest-forecast, selected on valid": result["selected"],
+            "honest-forecast, the global network": "model",
+            "honest-forecast, the best on test": best,
+        }
+        for label, name in picks.items():
+            scores = result["official_scores"][name]
+            cell = f"{scores['smape']:.3f} / {scores['mase']:.3f} / **{owa[name]:.3f}** ({name})"
+            rows.setdefault(label, []).append(cell)
+        for key, label in OFFICIAL_ROWS.items():
+            row = official.set_index("id").loc[key]
+            rows.setdefault(f"official: {label}", []).append(
+                f"{row[f'sMAPE_{freq}']:.3f} / {row[f'MASE_{freq}']:.3f} / {row[f'OWA_{freq}']:.3f}"
+            )
+    header = (
+        "| sMAPE / MASE / OWA | " + " | ".join(f"M4 {result['set']} ({result['series']} series)" for result in results) + " |"
+    )
+    lines = [header, "|---" * (len(results) + 1) + "|"]
+    lines += [f"| {label} | " + " | ".join(cells) + " |" for label, cells in rows.items()]
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    if len(sys.argv) > 1 and sys.argv[1] == "readme":  # python benchmarks/m4.py readme M4_DIR RESULT.json ...
+        results = [json.loads(Path(path).read_text()) for path in sys.argv[3:]]
+        print(readme_table(results, pd.read_csv(Path(sys.argv[2]) / "official_results_by_frequency.csv", dtype={"id": str})))
+        return
     parser.add_argument("freq", choices=sorted(SETS))
     parser.add_argument("--m4-dir", type=Path, required=True, help="the folder of the M4 files (../shared/data/m4)")
     parser.add_argument("--keep", type=Path, help="run in this folder and keep it (it must not exist)")
