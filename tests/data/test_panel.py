@@ -18,8 +18,7 @@ from honest_forecast.data.panel import load_panel
 from honest_forecast.data.series import Series, load_series
 from honest_forecast.params import Params
 from honest_forecast.paths import SERIES_FILE, SUMMARY_FILE
-from stages import forecast
-from tests.helpers import ROOT, exit_code, run_ingest
+from tests.helpers import ROOT, run_ingest
 
 LENGTHS = {"B": 400, "A": 500, "C": 30, "D": 300}
 STARTS = {"B": "2020-01-01", "A": "2020-01-03", "C": "2020-01-01", "D": "2020-01-05T05:00"}
@@ -149,13 +148,3 @@ def test_a_bad_panel_is_one_error_line_naming_the_series_and_no_output(
     code, err = run_ingest(tmp_path, monkeypatch, capsys, change(panel_frame()).to_csv(index=False), **{**PANEL, **params})
     assert code == 2 and message in err, err
     assert err.count("error:") == 1 and "Traceback" not in err
-
-
-def test_the_forecast_stage_refuses_a_panel_rather_than_forecast_it_as_one_series(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
-) -> None:
-    code, _ = run_ingest(tmp_path, monkeypatch, capsys, panel_frame().to_csv(index=False), **PANEL)
-    assert code == 0
-    code, err = exit_code(forecast.main, capsys)
-    assert code == 2 and "param 'id_column': the forecast past the last row is made for one series so far" in err
-    assert not (tmp_path / "reports").exists()
