@@ -10,5 +10,6 @@ SIMPLE_BASELINES = ("persistence", "seasonal_naive", "window_mean", "drift", "li
 STATISTICAL_BASELINES = ("ets", "theta", "mstl", "arima")  # fit by honest_forecast/baselines/, in their own stage
 BASELINES = (*SIMPLE_BASELINES, *STATISTICAL_BASELINES)
 METHODS = (NETWORK, *BASELINES)
+NAIVE2 = "naive2"  # M4's seasonally adjusted naive: the reference of OWA, scored for many series
 METRIC_NAMES = ("mae", "rmse", "smape", "mase", "rel_mae")  # what every method is scored on, in this order
 BLOCKS = ("train", "valid", "test")

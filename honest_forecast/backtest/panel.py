@@ -13,8 +13,8 @@ import numpy as np
 from honest_forecast.baselines import simple
 from honest_forecast.baselines.linear import linear_forecast
 from honest_forecast.models.feeding import predict_windows
-from honest_forecast.names import NETWORK
-from honest_forecast.scoring.panel import NAIVE2, PanelBlock
+from honest_forecast.names import NAIVE2, NETWORK
+from honest_forecast.scoring.panel import PanelBlock
 from honest_forecast.windows.scaling import SeriesScalers
 from honest_forecast.windows.split import Edges
 from honest_forecast.windows.store import WindowStore

@@ -27,9 +27,8 @@ from honest_forecast.data.series import Series
 from honest_forecast.data.spacing import Spacing
 from honest_forecast.forecasting.origin import origin_store
 from honest_forecast.models.feeding import predict_windows
-from honest_forecast.names import NETWORK
+from honest_forecast.names import NAIVE2, NETWORK
 from honest_forecast.scoring.intervals import conformal_radius, level_key
-from honest_forecast.scoring.panel import NAIVE2
 from honest_forecast.windows.scaling import Scaler, SeriesScalers
 from honest_forecast.windows.store import WindowSpec, WindowStore
 

@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from honest_forecast.names import METHODS, NETWORK
+from honest_forecast.names import METHODS, NAIVE2, NETWORK
 from honest_forecast.paths import (
     FORECAST_IMAGE,
     FORECAST_IMAGE_FUTURE,
@@ -27,7 +27,6 @@ from honest_forecast.paths import (
 )
 from honest_forecast.reporting.figures import SMALL_MULTIPLES
 from honest_forecast.reporting.tables import diagnostics_table, shown_leads
-from honest_forecast.scoring.panel import NAIVE2
 
 SHOWN_EACH_WAY = SMALL_MULTIPLES // 2  # the worst and the best series in the small multiples
 PANEL_METHODS = (*METHODS, NAIVE2)

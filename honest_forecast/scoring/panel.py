@@ -16,10 +16,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from honest_forecast.names import NETWORK
+from honest_forecast.names import NAIVE2, NETWORK
 from honest_forecast.scoring.significance import BETTER, INDISTINGUISHABLE, WORSE, compare
 
-NAIVE2 = "naive2"
 PANEL_METRICS = ("mae", "rmse", "smape", "mase", "rel_mae")
 BOOTSTRAP_RESAMPLES = 2000
 SERIES_ALPHA = 0.05

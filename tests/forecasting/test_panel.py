@@ -16,8 +16,8 @@ from honest_forecast.forecasting.panel import (
     pooled_intervals,
     series_changed,
 )
+from honest_forecast.names import NAIVE2
 from honest_forecast.params import Params
-from honest_forecast.scoring.panel import NAIVE2
 from honest_forecast.windows.scaling import SeriesScalers
 from honest_forecast.windows.store import WindowSpec
 
