@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import warnings
 
-import numpy as np
-
 from honest_forecast.backtest.folds import fold_view, panel_fold_view
 from honest_forecast.cli import quiet_tensorflow, run_stage, stage_fold
 from honest_forecast.data.series import Series
@@ -31,7 +29,7 @@ from honest_forecast.backtest.evaluation import (  # noqa: E402
     load_statistical,
     read_history,
 )
-from honest_forecast.backtest.panel import mase_scales, naive2_indices, panel_block  # noqa: E402
+from honest_forecast.backtest.panel import mase_scales, naive2_indices, panel_block, train_ranges  # noqa: E402
 from honest_forecast.baselines.linear import alpha_record, fit_linear_autoregression  # noqa: E402
 from honest_forecast.models.inputs import network_store  # noqa: E402
 
@@ -126,9 +124,7 @@ def many_series(stored: Series, params: Params, paths: FoldPaths) -> None:
             mase_scale=scales[scored.series],
             **{f"forecast_{name}": forecast for name, forecast in scored.forecasts.items()},
         )
-    ranges = np.array(
-        [(np.nanmin(series.target[lo:train_end]), np.nanmax(series.target[lo:train_end])) for _, lo, train_end, *_ in edges]
-    )
+    ranges = train_ranges(series.target, edges)
     diagnostics = panel_diagnostics(metrics, series_checks(scores["test"], blocks["test"], series.series_ids, ranges))
     write_json(paths.metrics, {"fold": paths.fold, **metrics})
     write_json(paths.diagnostics, diagnostics)

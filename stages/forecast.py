@@ -30,7 +30,6 @@ from honest_forecast.forecasting.compose import (
 from honest_forecast.forecasting.growth import rows_added
 from honest_forecast.forecasting.intervals import earned_intervals
 from honest_forecast.io import atomic_path, load_arrays, read_json, write_json
-from honest_forecast.names import NETWORK
 from honest_forecast.params import Params, load_params
 from honest_forecast.paths import (
     FORECAST_FILE,
@@ -79,7 +78,7 @@ def main() -> None:
         many_series(stored, params)
         return
     metrics, fold = read_json(METRICS_FILE), fold_paths(1)
-    names = methods_to_forecast(metrics["selected"])
+    names = methods_to_forecast(metrics["selected"]["method"], metrics["selected"]["best_baseline"]["valid"])
     train_end = fold_rows(stored.rows, Split.of(params), 1)[0]
     valid, test = load_arrays(fold.valid_forecasts), load_arrays(fold.test_forecasts)
     trained = WindowStore.load(fold.arrays)
@@ -149,7 +148,7 @@ def many_series(stored: Series, params: Params) -> None:
             "its backtest scored"
         )
     metrics, fold = read_json(METRICS_FILE), fold_paths(1)
-    names = list(dict.fromkeys([metrics["selected"]["method"], NETWORK, metrics["best_baseline"]["valid"]]))
+    names = methods_to_forecast(metrics["selected"]["method"], metrics["best_baseline"]["valid"])
     series, edges = panel_fold_view(stored, 1, Split.of(params))
     trained = WindowStore.load(fold.arrays)
     scalers = SeriesScalers.from_dict(read_json(fold.scaler))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
 from honest_forecast.data.series import Series
@@ -28,14 +26,5 @@ def panel_fold_view(series: Series, fold: int, split: Split) -> tuple[Series, Ed
         edges.append((name, at, at + train_end, at + valid_end, at + end))
         keep.append(np.arange(lo, lo + end))
         at += end
-    rows = np.concatenate(keep)
-    view = replace(
-        series,
-        timestamps=series.timestamps[rows],
-        target=series.target[rows],
-        covariates=series.covariates[rows],
-        filled_target=series.filled_target[rows],
-        wall_times=None if series.wall_times is None else series.wall_times[rows],
-        series_starts=np.array([0, *(end for *_, end in edges)], dtype=np.int64),
-    )
+    view = series.take(np.concatenate(keep), series_starts=np.array([0, *(end for *_, end in edges)], dtype=np.int64))
     return view, edges

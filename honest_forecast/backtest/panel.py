@@ -76,6 +76,11 @@ def panel_block(
     return PanelBlock(rows, series, target[rows], forecasts)
 
 
+def train_ranges(target: np.ndarray, edges: Edges) -> np.ndarray:
+    """Each series' (min, max) over its train block: what its test targets are checked against."""
+    return np.array([(np.nanmin(target[lo:train_end]), np.nanmax(target[lo:train_end])) for _, lo, train_end, *_ in edges])
+
+
 def mase_scales(target: np.ndarray, edges: Edges, season: int) -> np.ndarray:
     """Each series' in-sample seasonal-naive MAE on its train block: the denominator of its MASE."""
     scales = np.empty(len(edges))

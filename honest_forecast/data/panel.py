@@ -168,13 +168,8 @@ def drop_short(ingested: Ingested, reason_of: Callable[[int], str], id_column: s
     if len(keep) == len(series.series_ids):
         return ingested
     rows = np.concatenate([np.arange(lo, hi) for _, lo, hi in keep])
-    kept = replace(
-        series,
-        timestamps=series.timestamps[rows],
-        target=series.target[rows],
-        covariates=series.covariates[rows],
-        filled_target=series.filled_target[rows],
-        wall_times=None if series.wall_times is None else series.wall_times[rows],
+    kept = series.take(
+        rows,
         series_ids=tuple(name for name, _, _ in keep),
         series_starts=np.cumsum([0, *(hi - lo for _, lo, hi in keep)]).astype(np.int64),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -109,6 +109,19 @@ class Series:
             wall_times,
             known,
             self.known_names,
+        )
+
+    def take(self, rows: np.ndarray | slice, **changes: object) -> Series:
+        """The series at ``rows``, every per-row array cut alike; ``changes`` set other fields (a panel's ids and starts)."""
+        return replace(
+            self,
+            timestamps=self.timestamps[rows],
+            target=self.target[rows],
+            covariates=self.covariates[rows],
+            filled_target=self.filled_target[rows],
+            wall_times=None if self.wall_times is None else self.wall_times[rows],
+            known=None if self.known is None else self.known[rows],
+            **changes,
         )
 
     def save(self, path: Path | str) -> None:

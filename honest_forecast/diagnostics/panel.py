@@ -116,11 +116,13 @@ def series_checks(
     )
     count = len(ids)
     forecast, actual = block.forecasts[NETWORK], block.actual
-    spread = np.full(count, np.nan)
-    truth = np.full(count, np.nan)
-    for at in np.unique(block.series):
-        mine = block.series == at
-        spread[at], truth[at] = np.nanstd(forecast[mine]), np.nanstd(actual[mine])
+    spread, truth, outside = np.full(count, np.nan), np.full(count, np.nan), np.zeros(count)
+    order = np.argsort(block.series, kind="stable")  # each series' windows in their own order, found once
+    present, firsts = np.unique(block.series[order], return_index=True)
+    for at, rows in zip(present, np.split(order, firsts[1:]) if order.size else [], strict=True):
+        points, (low, high) = actual[rows], train_ranges[at]
+        spread[at], truth[at] = np.nanstd(forecast[rows]), np.nanstd(points)
+        outside[at] = np.mean((points < low) | (points > high))
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = spread / truth
     known = np.isfinite(ratio)
@@ -133,11 +135,6 @@ def series_checks(
         "model",
         "more epochs, or level_norm: true; compare with the baselines in reports/series_metrics.csv",
     )
-    outside = np.zeros(count)
-    for at in np.unique(block.series):
-        points = actual[block.series == at]
-        low, high = train_ranges[at]
-        outside[at] = np.mean((points < low) | (points > high))
     checks["series_out_of_training_range"] = _counted(
         names,
         outside > OUT_OF_RANGE_SHARE,

@@ -23,9 +23,9 @@ class PastTheEnd:
     calibration_points: dict[str, int]  # method -> backtest points per lead that set its radii
 
 
-def methods_to_forecast(selected: dict) -> list[str]:
+def methods_to_forecast(recommended: str, best_baseline: str) -> list[str]:
     """The method the run recommends (chosen on valid), then the network and the best baseline for comparison."""
-    return list(dict.fromkeys([selected["method"], NETWORK, selected["best_baseline"]["valid"]]))
+    return list(dict.fromkeys([recommended, NETWORK, best_baseline]))
 
 
 def statistical_from_last_row(

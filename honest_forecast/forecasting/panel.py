@@ -14,7 +14,7 @@ exchangeable; the test coverage of intervals calibrated on valid alone says how 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -54,17 +54,7 @@ class PanelOrigins:
 
 def series_piece(series: Series, lo: int, hi: int) -> Series:
     """One series of a panel as a series of its own."""
-    rows = slice(lo, hi)
-    return replace(
-        series,
-        timestamps=series.timestamps[rows],
-        target=series.target[rows],
-        covariates=series.covariates[rows],
-        filled_target=series.filled_target[rows],
-        wall_times=None if series.wall_times is None else series.wall_times[rows],
-        series_ids=(),
-        series_starts=None,
-    )
+    return series.take(slice(lo, hi), series_ids=(), series_starts=None)
 
 
 def panel_origins(

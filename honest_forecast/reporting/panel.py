@@ -26,7 +26,7 @@ from honest_forecast.paths import (
     WEEK_IMAGE,
 )
 from honest_forecast.reporting.figures import SMALL_MULTIPLES
-from honest_forecast.reporting.tables import diagnostics_table, shown_leads
+from honest_forecast.reporting.tables import diagnostics_table, lead_errors_table, shown_leads
 
 SHOWN_EACH_WAY = SMALL_MULTIPLES // 2  # the worst and the best series in the small multiples
 PANEL_METHODS = (*METHODS, NAIVE2)
@@ -206,18 +206,6 @@ def aggregates_table(block: dict) -> str:
     return "\n".join(lines)
 
 
-def mase_leads_table(leads: pd.DataFrame) -> str:
-    chosen = leads[leads["lead"].isin(shown_leads(int(leads["lead"].max())))]
-    methods = [m for m in PANEL_METHODS if f"{m}_mase" in leads]
-    lines = ["| method | " + " | ".join(f"lead {lead}" for lead in chosen["lead"]) + " |", "|---" * (len(chosen) + 1) + "|"]
-    best = chosen[[f"{m}_mase" for m in methods]].min(axis=1).to_numpy()
-    for method in methods:
-        values = chosen[f"{method}_mase"].to_numpy()
-        cells = [f"**{value:.3f}**" if value == low else f"{value:.3f}" for value, low in zip(values, best, strict=True)]
-        lines.append(f"| {method} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
 def panel_recommendation(metrics: dict) -> str:
     selected, choice = metrics["selected"], metrics["per_series_choice"]
     chosen, test = selected["method"], metrics["test"]
@@ -330,7 +318,7 @@ def render_panel_report(
             "",
             "## Error against lead time (test, mean MASE)",
             "",
-            mase_leads_table(leads),
+            lead_errors_table(leads, "mase", PANEL_METHODS, 3),
             "",
             f"![error against lead time]({LEADS_IMAGE.name})",
             "",

@@ -20,15 +20,17 @@ def shown_leads(horizon: int) -> list[int]:
     return [*leads, horizon]
 
 
-def lead_errors_table(leads: pd.DataFrame) -> str:
-    """Markdown: MAE per method (rows) at selected lead times (columns), the best of each column in bold."""
+def lead_errors_table(leads: pd.DataFrame, measure: str = "mae", names: tuple[str, ...] = METHODS, digits: int = 4) -> str:
+    """Markdown: ``measure`` per method (rows) at selected lead times (columns), the best of each column in bold."""
     chosen = leads[leads["lead"].isin(shown_leads(int(leads["lead"].max())))]
-    methods = [m for m in METHODS if f"{m}_mae" in leads]
+    methods = [m for m in names if f"{m}_{measure}" in leads]
     lines = ["| method | " + " | ".join(f"lead {lead}" for lead in chosen["lead"]) + " |", "|---" * (len(chosen) + 1) + "|"]
-    best = chosen[[f"{m}_mae" for m in methods]].min(axis=1).to_numpy()
+    best = chosen[[f"{m}_{measure}" for m in methods]].min(axis=1).to_numpy()
     for method in methods:
-        values = chosen[f"{method}_mae"].to_numpy()
-        cells = [f"**{value:.4f}**" if value == low else f"{value:.4f}" for value, low in zip(values, best, strict=True)]
+        values = chosen[f"{method}_{measure}"].to_numpy()
+        cells = [
+            f"**{value:.{digits}f}**" if value == low else f"{value:.{digits}f}" for value, low in zip(values, best, strict=True)
+        ]
         lines.append(f"| {method} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
