@@ -64,7 +64,6 @@ TINY = {
     "window": 24,
     "units": 8,
     "epochs": 3,
-    "members": 1,
     "patience": 3,
     "batch_size": 32,
 }
