@@ -29,7 +29,10 @@ def build_panel_windows(series: Series, edges: Edges, params: Params) -> tuple[W
     window = panel_window(params.window, series.season, params.horizon)
     # The training windows are shuffled once, pooled; shuffle before_split (leaky) stays each series' own.
     alone = replace(params, window=window, shuffle="none" if params.shuffle == "train" else params.shuffle)
-    stores, scalers, reports = [], {}, {}
+    scalers, reports, offsets, starts_per_series = {}, {}, [], []
+    pooled_rows = sum(end - lo for _, lo, _, _, end in edges)
+    pieces: dict[str, np.ndarray] = {}  # every series' rows written in place, so one pooled copy is ever held
+    at = 0
     for name, lo, train_end, valid_end, end in edges:
         rows = slice(lo, end)
         try:
@@ -46,28 +49,42 @@ def build_panel_windows(series: Series, edges: Edges, params: Params) -> tuple[W
             )
         except DataError as err:
             raise DataError(f"series '{name}' (column '{params.id_column}'): {err}; fix it or leave the series out") from err
-        stores.append((lo, store))
+        if not pieces:
+            first = store
+            pieces = {key: np.empty((pooled_rows, *part.shape[1:]), part.dtype) for key, part in store_rows(store).items()}
+        for key, part in store_rows(store).items():
+            pieces[key][at : at + len(part)] = part
+        offsets.append(at)
+        starts_per_series.append({block: store.starts[block] + lo for block in BLOCKS})
+        at += end - lo
         scalers[name] = scaler
         reports[name] = report
-    starts = {block: np.concatenate([store.starts[block] + lo for lo, store in stores]) for block in BLOCKS}
+    starts = {block: np.concatenate([one[block] for one in starts_per_series]) for block in BLOCKS}
     if params.shuffle == "train":
         starts["train"] = np.random.default_rng(params.seed).permutation(starts["train"])
-    first = stores[0][1]
+    lengths = np.diff([*offsets, pooled_rows])
     pooled = WindowStore(
         first.spec,
-        np.concatenate([store.features for _, store in stores]),
-        np.concatenate([store.target for _, store in stores]),
-        np.concatenate([store.known_slot for _, store in stores]),
+        pieces["features"],
+        pieces["target"],
+        pieces["known_slot"],
         first.known_width,
         first.delta,
         starts,
         level_norm=params.level_norm,
-        series_index=np.concatenate([np.full(len(store.target), at, np.int32) for at, (_, store) in enumerate(stores)])
+        series_index=np.repeat(np.arange(len(offsets), dtype=np.int32), lengths)
         if params.id_embedding
         else np.zeros(0, np.int32),
     )
-    del stores
     return pooled, series_scalers(scalers), panel_audit(pooled, series.series_starts, edges, reports, params)
+
+
+def store_rows(store: WindowStore) -> dict[str, np.ndarray]:
+    """The per-row arrays of one series' store, each with one row per row of the series."""
+    parts = {"features": store.features, "target": store.target, "known_slot": store.known_slot}
+    if any(len(part) != len(store.target) for part in parts.values()):
+        raise AssertionError("a series' store has per-row arrays of different lengths")
+    return parts
 
 
 def windows_inside_one_series(store: WindowStore, series_starts: np.ndarray) -> bool:
