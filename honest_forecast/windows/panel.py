@@ -22,6 +22,7 @@ from honest_forecast.windows.split import Edges, panel_window
 from honest_forecast.windows.store import WindowStore
 
 WORST_SHOWN = 5
+ROWS = ("features", "target", "known_slot")  # the store's per-row arrays, one row per row of the series
 
 
 def build_panel_windows(series: Series, edges: Edges, params: Params) -> tuple[WindowStore, SeriesScalers, dict]:
@@ -29,8 +30,8 @@ def build_panel_windows(series: Series, edges: Edges, params: Params) -> tuple[W
     window = panel_window(params.window, series.season, params.horizon)
     # The training windows are shuffled once, pooled; shuffle before_split (leaky) stays each series' own.
     alone = replace(params, window=window, shuffle="none" if params.shuffle == "train" else params.shuffle)
-    scalers, reports, offsets, starts_per_series = {}, {}, [], []
-    pooled_rows = sum(end - lo for _, lo, _, _, end in edges)
+    scalers, reports, starts_per_series = {}, {}, []
+    lengths = [end - lo for _, lo, _, _, end in edges]
     pieces: dict[str, np.ndarray] = {}  # every series' rows written in place, so one pooled copy is ever held
     at = 0
     for name, lo, train_end, valid_end, end in edges:
@@ -51,10 +52,9 @@ def build_panel_windows(series: Series, edges: Edges, params: Params) -> tuple[W
             raise DataError(f"series '{name}' (column '{params.id_column}'): {err}; fix it or leave the series out") from err
         if not pieces:
             first = store
-            pieces = {key: np.empty((pooled_rows, *part.shape[1:]), part.dtype) for key, part in store_rows(store).items()}
-        for key, part in store_rows(store).items():
-            pieces[key][at : at + len(part)] = part
-        offsets.append(at)
+            pieces = {key: np.empty((sum(lengths), *getattr(store, key).shape[1:]), getattr(store, key).dtype) for key in ROWS}
+        for key in ROWS:
+            pieces[key][at : at + end - lo] = getattr(store, key)
         starts_per_series.append({block: store.starts[block] + lo for block in BLOCKS})
         at += end - lo
         scalers[name] = scaler
@@ -62,7 +62,6 @@ def build_panel_windows(series: Series, edges: Edges, params: Params) -> tuple[W
     starts = {block: np.concatenate([one[block] for one in starts_per_series]) for block in BLOCKS}
     if params.shuffle == "train":
         starts["train"] = np.random.default_rng(params.seed).permutation(starts["train"])
-    lengths = np.diff([*offsets, pooled_rows])
     pooled = WindowStore(
         first.spec,
         pieces["features"],
@@ -72,19 +71,11 @@ def build_panel_windows(series: Series, edges: Edges, params: Params) -> tuple[W
         first.delta,
         starts,
         level_norm=params.level_norm,
-        series_index=np.repeat(np.arange(len(offsets), dtype=np.int32), lengths)
+        series_index=np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
         if params.id_embedding
         else np.zeros(0, np.int32),
     )
     return pooled, series_scalers(scalers), panel_audit(pooled, series.series_starts, edges, reports, params)
-
-
-def store_rows(store: WindowStore) -> dict[str, np.ndarray]:
-    """The per-row arrays of one series' store, each with one row per row of the series."""
-    parts = {"features": store.features, "target": store.target, "known_slot": store.known_slot}
-    if any(len(part) != len(store.target) for part in parts.values()):
-        raise AssertionError("a series' store has per-row arrays of different lengths")
-    return parts
 
 
 def windows_inside_one_series(store: WindowStore, series_starts: np.ndarray) -> bool:
