@@ -11,7 +11,7 @@ from honest_forecast.params import Params, load_params
 from honest_forecast.paths import SERIES_FILE, FoldPaths, fold_paths
 from honest_forecast.windows.build import build_windows
 from honest_forecast.windows.panel import build_panel_windows, scaler_fit_rows
-from honest_forecast.windows.split import Split
+from honest_forecast.windows.split import Edges, Split
 
 
 def main() -> None:
@@ -19,7 +19,9 @@ def main() -> None:
     paths = fold_paths(stage_fold())
     stored = Series.load(SERIES_FILE)
     if stored.is_panel:
-        many_series(stored, params, paths)
+        series, edges = panel_fold_view(stored, paths.fold, Split.of(params))
+        del stored  # a panel's rows are millions: only the fold's view is kept while its windows are pooled
+        many_series(series, edges, params, paths)
         return
     series, train_end, valid_end = fold_view(stored, paths.fold, Split.of(params))
     del stored
@@ -43,9 +45,8 @@ def main() -> None:
     print(f"windows (fold {paths.fold}): window {report['window']}, {counts}; leak_free={report['checks']['leak_free']}")
 
 
-def many_series(stored: Series, params: Params, paths: FoldPaths) -> None:
+def many_series(series: Series, edges: Edges, params: Params, paths: FoldPaths) -> None:
     """A panel: each series windowed on its own, pooled for the global network."""
-    series, edges = panel_fold_view(stored, paths.fold, Split.of(params))
     store, scalers, report = build_panel_windows(series, edges, params)
     store.save(paths.arrays)
     write_json(paths.scaler, scalers.to_dict(series.column_names, scaler_fit_rows(edges, params.scaler_fit)))

@@ -20,11 +20,13 @@ def panel_fold_view(series: Series, fold: int, split: Split) -> tuple[Series, Ed
     Folds move every series' blocks back together, each by its own test block (the same number
     of steps under ``test_steps``).
     """
-    edges, keep, at = [], [], 0
+    edges, keep, at = [], np.zeros(series.rows, dtype=bool), 0
     for name, lo, hi in series.segments():
         train_end, valid_end, end = fold_rows(hi - lo, split, fold)
         edges.append((name, at, at + train_end, at + valid_end, at + end))
-        keep.append(np.arange(lo, lo + end))
+        keep[lo : lo + end] = True
         at += end
-    view = series.take(np.concatenate(keep), series_starts=np.array([0, *(end for *_, end in edges)], dtype=np.int64))
+    if at == series.rows:  # every row kept (fold 1): the series itself, not a copy of millions of rows
+        return series, edges
+    view = series.take(keep, series_starts=np.array([0, *(end for *_, end in edges)], dtype=np.int64))
     return view, edges

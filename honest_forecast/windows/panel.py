@@ -23,6 +23,7 @@ from honest_forecast.windows.store import WindowStore
 
 WORST_SHOWN = 5
 ROWS = ("features", "target", "known_slot")  # the store's per-row arrays, one row per row of the series
+AUDIT_CHUNK = 1 << 20
 
 
 def build_panel_windows(series: Series, edges: Edges, params: Params) -> tuple[WindowStore, SeriesScalers, dict]:
@@ -30,7 +31,8 @@ def build_panel_windows(series: Series, edges: Edges, params: Params) -> tuple[W
     window = panel_window(params.window, series.season, params.horizon)
     # The training windows are shuffled once, pooled; shuffle before_split (leaky) stays each series' own.
     alone = replace(params, window=window, shuffle="none" if params.shuffle == "train" else params.shuffle)
-    scalers, reports, starts_per_series = {}, {}, []
+    scalers, reports = {}, {}
+    starts_lists: dict[str, list[np.ndarray]] = {block: [] for block in BLOCKS}
     lengths = [end - lo for _, lo, _, _, end in edges]
     pieces: dict[str, np.ndarray] = {}  # every series' rows written in place, so one pooled copy is ever held
     at = 0
@@ -55,13 +57,14 @@ def build_panel_windows(series: Series, edges: Edges, params: Params) -> tuple[W
             pieces = {key: np.empty((sum(lengths), *getattr(store, key).shape[1:]), getattr(store, key).dtype) for key in ROWS}
         for key in ROWS:
             pieces[key][at : at + end - lo] = getattr(store, key)
-        starts_per_series.append({block: store.starts[block] + lo for block in BLOCKS})
+        for block in BLOCKS:
+            starts_lists[block].append(store.starts[block] + lo)
         at += end - lo
         scalers[name] = scaler
         reports[name] = report
-    starts = {block: np.concatenate([one[block] for one in starts_per_series]) for block in BLOCKS}
+    starts = {block: np.concatenate(starts_lists.pop(block)) for block in BLOCKS}  # each list freed once pooled
     if params.shuffle == "train":
-        starts["train"] = np.random.default_rng(params.seed).permutation(starts["train"])
+        np.random.default_rng(params.seed).shuffle(starts["train"])  # in place: the same order as permutation()
     pooled = WindowStore(
         first.spec,
         pieces["features"],
@@ -80,10 +83,12 @@ def build_panel_windows(series: Series, edges: Edges, params: Params) -> tuple[W
 
 def windows_inside_one_series(store: WindowStore, series_starts: np.ndarray) -> bool:
     """Whether every window's rows, inputs and targets, lie inside the series its first row belongs to."""
-    for starts in store.starts.values():
-        series = np.searchsorted(series_starts, starts, side="right") - 1
-        if not np.all(starts + store.spec.span <= series_starts[series + 1]):
-            return False
+    for block_starts in store.starts.values():
+        for at in range(0, block_starts.size, AUDIT_CHUNK):  # in chunks: millions of windows need no full-size temporaries
+            starts = block_starts[at : at + AUDIT_CHUNK]
+            series = np.searchsorted(series_starts, starts, side="right") - 1
+            if not np.all(starts + store.spec.span <= series_starts[series + 1]):
+                return False
     return True
 
 

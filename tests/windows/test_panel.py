@@ -95,6 +95,17 @@ def test_a_fold_moves_every_series_blocks_back_by_its_own_test_block() -> None:
         lo1 = next(lo for n, lo, *_ in first if n == name)
         assert name == same and (t2 - lo2, v2 - lo2, e2 - lo2) == (t1 - lo1 - 6, v1 - lo1 - 6, e1 - lo1 - 6)
     assert view.series_starts.tolist() == [0, 294, 708, 1062] and view.rows == 1062
+    whole = panel()
+    for (_, lo, hi), (_, at, *_, end) in zip(whole.segments(), second, strict=True):
+        assert end - at == hi - lo - 6  # one test block of six steps cut off each series' tail
+        assert np.array_equal(view.target[at:end], whole.target[lo : lo + end - at])
+        assert np.array_equal(view.timestamps[at:end], whole.timestamps[lo : lo + end - at])
+
+
+def test_fold_one_keeps_every_row_without_a_copy() -> None:
+    series = panel()
+    view, _ = panel_fold_view(series, 1, Split(0.7, 0.15, valid_steps=6, test_steps=6))
+    assert view is series
 
 
 def test_a_series_that_cannot_be_windowed_is_named() -> None:
