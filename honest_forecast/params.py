@@ -22,7 +22,7 @@ from honest_forecast.errors import ParamError
 
 PARAMS_FILE = Path("params.yaml")
 
-CELLS = ("simple_rnn", "lstm", "gru")
+CELLS = ("simple_rnn", "lstm", "gru", "mlp")
 SCALERS = ("standard", "minmax", "robust", "none")
 SCALER_FITS = ("train", "all")
 SHUFFLES = ("train", "none", "before_split")
@@ -261,7 +261,7 @@ RULES: dict[str, _Rule] = {
         choices=SKIP_PATHS,
         hint="ridge: a ridge on all the network's inputs; best_statistical: the statistical forecast best on the train windows",
     ),
-    "recurrent_steps": _Rule(int, low=0, hint="how many of the window's last steps the recurrent layers read; 0 = all"),
+    "recurrent_steps": _Rule(int, low=0, hint="how many of the window's last steps the recurrent or dense layers read; 0 = all"),
     "members": _Rule(int, low=1, hint="networks trained side by side from seeds seed, seed+1, ...; the forecast is their mean"),
     "loss": _Rule(str, choices=LOSSES),
     "lr": _Rule(float, low=0, low_open=True),
@@ -437,6 +437,12 @@ def _check_together(params: Params) -> None:
         raise ParamError(
             f"param 'activation' lists {len(params.activation)} names for {params.layers} layers; "
             "give one name for all layers or one per layer"
+        )
+    if params.cell == "mlp" and (params.recurrent_dropout or params.l2_recurrent):
+        name = "recurrent_dropout" if params.recurrent_dropout else "l2_recurrent"
+        raise ParamError(
+            f"param '{name}' is {getattr(params, name)}, but 'cell' is mlp, whose dense layers have no recurrent "
+            f"kernel; set '{name}: 0', or use 'dropout' and 'l2'"
         )
     if params.window != "auto" and params.recurrent_steps > params.window:
         raise ParamError(

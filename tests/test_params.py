@@ -57,6 +57,8 @@ def test_dvc_float_format_is_read_as_float() -> None:
         ({"target_calendar": 1}, "param 'target_calendar' must be true or false"),
         ({"window": 30, "recurrent_steps": 40}, "param 'recurrent_steps' is 40, more than 'window' (30)"),
         ({"members": 0}, "param 'members' is 0; it must be >= 1"),
+        ({"cell": "mlp", "recurrent_dropout": 0.1}, "param 'recurrent_dropout' is 0.1, but 'cell' is mlp"),
+        ({"cell": "mlp", "l2_recurrent": 0.01}, "param 'l2_recurrent' is 0.01, but 'cell' is mlp"),
         ({"layers": 2, "activation": ["tanh", "tanh", "tanh"]}, "lists 3 names for 2 layers"),
         ({"covariates": ["demand_gw"]}, "lists the target column"),
         ({"clipnorm": -1.0}, "param 'clipnorm' is -1.0; it must be >= 0 (0 turns gradient clipping off)"),

@@ -14,7 +14,7 @@ RECURRENT_LAYERS = {"simple_rnn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": 
 def build_model(
     window: int, channels: int, horizon: int, params: Params, known: int = 0, name: str | None = None, series: int = 0
 ) -> keras.Model:
-    """Stacked recurrent layers and a linear head; optionally a linear map of all inputs added.
+    """Stacked recurrent layers (or, with ``cell: mlp``, dense ones) and a linear head; optionally a linear map of inputs added.
 
     ``known`` features per target step (its time-of-day slot) are a second input, named
     ``known``, read by the head and the skip path next to the window named ``window``.
@@ -25,13 +25,14 @@ def build_model(
     (the skip path still reads all of them), which makes training proportionally faster.
     With ``series`` ids (many series, ``id_embedding`` dimensions) the head also reads a learned
     embedding of the window's series, an input named ``series``; the skip path does not.
+    ``cell: mlp`` reads the steps flattened through dense layers, as N-BEATS' blocks do: every
+    step read at once, so a long window (a week of hours) costs little on a CPU.
     """
 
     def penalty(strength: float) -> regularizers.Regularizer | None:
         # A new object per layer: a shared one is saved with its memory address, so the file would change every run.
         return regularizers.L2(strength) if strength else None
 
-    recurrent = RECURRENT_LAYERS[params.cell]
     inputs = {"window": keras.Input(shape=(window, channels), name="window")}
     if known:
         inputs["known"] = keras.Input(shape=(horizon, known), name="known")
@@ -44,19 +45,27 @@ def build_model(
     if 0 < params.recurrent_steps < window:
         hidden = layers.Cropping1D((window - params.recurrent_steps, 0), name="recent_steps")(hidden)
     activations = params.layer_activations()
+    if params.cell == "mlp":
+        hidden = layers.Flatten(name="flat_read_steps")(hidden)
     for depth, activation in enumerate(activations, start=1):
-        hidden = recurrent(
-            params.units,
-            activation=activation,
-            return_sequences=depth < len(activations),
-            recurrent_dropout=params.recurrent_dropout,
-            kernel_initializer=params.kernel_initializer,
-            bias_initializer=params.bias_initializer,
-            kernel_regularizer=penalty(params.l2),
-            recurrent_regularizer=penalty(params.l2_recurrent),
-            bias_regularizer=penalty(params.l2_bias),
-            name=f"{params.cell}_{depth}",
-        )(hidden)
+        kernels = {
+            "activation": activation,
+            "kernel_initializer": params.kernel_initializer,
+            "bias_initializer": params.bias_initializer,
+            "kernel_regularizer": penalty(params.l2),
+            "bias_regularizer": penalty(params.l2_bias),
+            "name": f"{params.cell}_{depth}",
+        }
+        if params.cell == "mlp":
+            hidden = layers.Dense(params.units, **kernels)(hidden)
+        else:
+            hidden = RECURRENT_LAYERS[params.cell](
+                params.units,
+                return_sequences=depth < len(activations),
+                recurrent_dropout=params.recurrent_dropout,
+                recurrent_regularizer=penalty(params.l2_recurrent),
+                **kernels,
+            )(hidden)
         if params.dropout:
             hidden = layers.Dropout(params.dropout, name=f"dropout_{depth}")(hidden)
     if len(flat_inputs) > 1:

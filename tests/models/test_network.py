@@ -25,6 +25,22 @@ def test_cell_layers_units_and_activations_per_layer() -> None:
     assert type(recurrent_layers(build_model(24, 2, 3, small_params(cell="simple_rnn")))[0]).__name__ == "SimpleRNN"
 
 
+def test_mlp_cell_reads_the_latest_steps_flattened_through_dense_layers() -> None:
+    params = small_params(cell="mlp", layers=2, units=5, activation=("relu", "elu"), recurrent_steps=6, linear_skip=False)
+    model = build_model(24, 2, 3, params)
+    dense = [layer for layer in model.layers if layer.name.startswith("mlp_")]
+    assert not recurrent_layers(model) and [layer.units for layer in dense] == [5, 5]
+    assert [layer.get_config()["activation"] for layer in dense] == ["relu", "elu"]
+    assert dense[0].input.shape[1] == 6 * 2 and model.output_shape == (None, 3)
+    x = np.random.default_rng(0).normal(size=(4, 24, 2)).astype("float32")
+    earlier_changed = x.copy()
+    earlier_changed[:, :18] += 5.0  # steps the dense layers must not read
+    np.testing.assert_array_equal(model.predict({"window": x}, verbose=0), model.predict({"window": earlier_changed}, verbose=0))
+    later_changed = x.copy()
+    later_changed[:, 18:] += 5.0
+    assert not np.allclose(model.predict({"window": x}, verbose=0), model.predict({"window": later_changed}, verbose=0))
+
+
 def test_dropout_and_recurrent_dropout() -> None:
     model = build_model(24, 1, 1, small_params(layers=2, dropout=0.2, recurrent_dropout=0.1))
     assert [layer.rate for layer in model.layers if isinstance(layer, keras.layers.Dropout)] == [0.2, 0.2]
