@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
+
 from honest_forecast.backtest.folds import fold_view, panel_fold_view
 from honest_forecast.cli import quiet_tensorflow, run_stage, stage_fold
 from honest_forecast.data.series import Series
@@ -94,22 +96,22 @@ def many_series(stored: Series, params: Params, paths: FoldPaths) -> None:
     """A panel: the global network and every baseline, scored per series and summed up across series."""
     series, edges = panel_fold_view(stored, paths.fold, Split.of(params))
     del stored
+    target, series_starts, season, ids = series.target, series.series_starts, series.season, series.series_ids
+    del series  # all evaluate reads of millions of rows: their timestamps are not kept
     scalers = SeriesScalers.from_dict(read_json(paths.scaler))
     store = WindowStore.load(paths.arrays)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
         model = keras.saving.load_model(paths.model, safe_mode=True)
-    statistical = load_arrays(paths.statistical)
     linear_ar = fit_linear_autoregression(store, store.starts["train"], params.ridge_alpha)
-    indices, seasonal = naive2_indices(series.target, edges, series.season)
-    scales = mase_scales(series.target, edges, series.season)
-    blocks = {
-        block: panel_block(
-            model, store, series.target, series.series_starts, scalers, linear_ar, statistical, indices, series.season, block
-        )
-        for block in EVALUATED_BLOCKS
-    }
-    metrics, scores = panel_metrics(blocks, {b: scales[blocks[b].series] for b in blocks}, series.series_ids, params.seed)
+    indices, seasonal = naive2_indices(target, edges, season)
+    scales = mase_scales(target, edges, season)
+    with np.load(paths.statistical, allow_pickle=False) as statistical:  # one method's table of every row read at a time
+        blocks = {
+            block: panel_block(model, store, target, series_starts, scalers, linear_ar, statistical, indices, season, block)
+            for block in EVALUATED_BLOCKS
+        }
+    metrics, scores = panel_metrics(blocks, {b: scales[blocks[b].series] for b in blocks}, ids, params.seed)
     metrics["naive2_seasonal_series"] = int(seasonal.sum())
     metrics["ridge_alpha"] = alpha_record(linear_ar.alpha)
     audit = read_json(paths.audit)
@@ -124,8 +126,8 @@ def many_series(stored: Series, params: Params, paths: FoldPaths) -> None:
             mase_scale=scales[scored.series],
             **{f"forecast_{name}": forecast for name, forecast in scored.forecasts.items()},
         )
-    ranges = train_ranges(series.target, edges)
-    diagnostics = panel_diagnostics(metrics, series_checks(scores["test"], blocks["test"], series.series_ids, ranges))
+    ranges = train_ranges(target, edges)
+    diagnostics = panel_diagnostics(metrics, series_checks(scores["test"], blocks["test"], ids, ranges))
     write_json(paths.metrics, {"fold": paths.fold, **metrics})
     write_json(paths.diagnostics, diagnostics)
     test, tested = metrics["test"], metrics["significance"]

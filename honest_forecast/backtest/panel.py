@@ -7,6 +7,8 @@ Naive2, the reference of OWA; honest_forecast/scoring/panel.py scores them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import keras
 import numpy as np
 
@@ -45,7 +47,7 @@ def panel_block(
     series_starts: np.ndarray,
     scalers: SeriesScalers,
     linear_ar: object,
-    statistical: dict[str, np.ndarray],
+    statistical: Mapping[str, np.ndarray],
     indices: np.ndarray,
     season: int,
     block: str,
@@ -67,7 +69,7 @@ def panel_block(
         "seasonal_naive": simple.seasonal_naive(target, rows, season),
         "window_mean": simple.window_mean(target, rows, store.spec.window),
         "drift": simple.drift(target, rows, store.spec.window),
-        NAIVE2: simple.naive2(target, rows, indices[series], series_starts[series]),
+        NAIVE2: simple.naive2(target, rows, indices, series, series_starts[series]),
         "linear_ar": scalers.target_to_original(linear_forecast(linear_ar, store, starts), last_input, series, store.delta),
     }
     origins = rows[:, 0] - 1

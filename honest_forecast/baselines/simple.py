@@ -100,14 +100,18 @@ def seasonal_indices(insample: np.ndarray, season: int) -> np.ndarray:
     return figure / figure.mean()
 
 
-def naive2(series: np.ndarray, target_rows: np.ndarray, indices: np.ndarray, first_rows: np.ndarray) -> np.ndarray:
-    """M4's Naive2: the last value, seasonally adjusted by ``indices`` (windows, season) fit on the train block and
-    frozen, repeated and re-seasonalised; ``first_rows`` is each window's series' first row (index position 0).
+def naive2(
+    series: np.ndarray, target_rows: np.ndarray, indices: np.ndarray, window_series: np.ndarray, first_rows: np.ndarray
+) -> np.ndarray:
+    """M4's Naive2: the last value, seasonally adjusted by its series' ``indices`` (series, season) fit on the train
+    block and frozen, repeated and re-seasonalised; ``window_series`` is each window's row of ``indices``,
+    ``first_rows`` its series' first row (index position 0).
 
-    With indices of ones (no seasonality found) it is persistence.
+    The indices are looked up per step, never repeated per window (a million windows of a daily
+    cycle would be a copy of 24 million). With indices of ones (no seasonality found) it is persistence.
     """
     origin, _ = _origins_and_steps(target_rows)
     season = indices.shape[1]
-    at = np.arange(len(indices))[:, None]
-    origin_index = indices[at, (origin - first_rows[:, None]) % season]
-    return series[origin] / origin_index * indices[at, (target_rows - first_rows[:, None]) % season]
+    which = window_series[:, None]
+    origin_index = indices[which, (origin - first_rows[:, None]) % season]
+    return series[origin] / origin_index * indices[which, (target_rows - first_rows[:, None]) % season]

@@ -150,7 +150,7 @@ def panel_points(
         "seasonal_naive": lambda: simple.seasonal_naive(target, rows, season),
         "window_mean": lambda: simple.window_mean(target, rows, window),
         "drift": lambda: simple.drift(target, rows, window),
-        NAIVE2: lambda: simple.naive2(target, rows, naive2_indices[series], origins.firsts),
+        NAIVE2: lambda: simple.naive2(target, rows, naive2_indices, series, origins.firsts),
     }
     return {name: makers[name]() if name in makers else statistical[name][series_ends[series] - 1, :horizon] for name in names}
 

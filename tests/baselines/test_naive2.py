@@ -27,10 +27,11 @@ def test_the_indices_are_the_multiplicative_classical_decompositions(season: int
 
 
 def test_naive2_deseasonalises_the_last_value_and_reseasonalises_it_by_position() -> None:
-    first = np.array([10, 10])  # both windows' series start on row 10
-    indices = np.array([[0.5, 1.0, 1.5, 1.0], [1.0, 1.0, 1.0, 1.0]])
+    first = np.array([10, 10, 10])  # every window's series starts on row 10
+    indices = np.array([[0.5, 1.0, 1.5, 1.0], [1.0, 1.0, 1.0, 1.0]])  # one row per series
     series = np.arange(30, dtype=float) + 1
-    rows = np.array([[20, 21, 22], [25, 26, 27]])  # origins 19 (position 1) and 24 (position 2)
-    forecast = naive2(series, rows, indices, first)
+    rows = np.array([[20, 21, 22], [25, 26, 27], [23, 24, 25]])  # origins 19 (position 1), 24 (2) and 22 (0)
+    forecast = naive2(series, rows, indices, np.array([0, 1, 0]), first)
     np.testing.assert_allclose(forecast[0], series[19] / 1.0 * np.array([1.5, 1.0, 0.5]))
-    np.testing.assert_array_equal(forecast[1], persistence(series, rows[1:])[0])  # indices of ones: persistence
+    np.testing.assert_array_equal(forecast[1], persistence(series, rows[1:2])[0])  # indices of ones: persistence
+    np.testing.assert_allclose(forecast[2], series[22] / 0.5 * np.array([1.0, 1.5, 1.0]))  # the first series again
