@@ -31,7 +31,7 @@ from honest_forecast.backtest.evaluation import (  # noqa: E402
     load_statistical,
     read_history,
 )
-from honest_forecast.backtest.panel import mase_scales, naive2_indices, panel_block, train_ranges  # noqa: E402
+from honest_forecast.backtest.panel import mase_scales, naive2_indices, panel_blocks, train_ranges  # noqa: E402
 from honest_forecast.baselines.linear import alpha_record, fit_linear_autoregression  # noqa: E402
 from honest_forecast.models.inputs import network_store  # noqa: E402
 
@@ -107,10 +107,10 @@ def many_series(stored: Series, params: Params, paths: FoldPaths) -> None:
     indices, seasonal = naive2_indices(target, edges, season)
     scales = mase_scales(target, edges, season)
     with np.load(paths.statistical, allow_pickle=False) as statistical:  # one method's table of every row read at a time
-        blocks = {
-            block: panel_block(model, store, target, series_starts, scalers, linear_ar, statistical, indices, season, block)
-            for block in EVALUATED_BLOCKS
-        }
+        blocks = panel_blocks(
+            model, store, target, series_starts, scalers, linear_ar, statistical, indices, season, EVALUATED_BLOCKS
+        )
+    del store, model  # every row's features: not kept through the scoring
     metrics, scores = panel_metrics(blocks, {b: scales[blocks[b].series] for b in blocks}, ids, params.seed)
     metrics["naive2_seasonal_series"] = int(seasonal.sum())
     metrics["ridge_alpha"] = alpha_record(linear_ar.alpha)

@@ -40,7 +40,19 @@ def naive2_indices(target: np.ndarray, edges: Edges, season: int) -> tuple[np.nd
     return indices, seasonal
 
 
-def panel_block(
+def block_windows(store: WindowStore, series_starts: np.ndarray, season: int, block: str) -> tuple[np.ndarray, np.ndarray]:
+    """A block's scored windows in stored order, and their series.
+
+    A window whose targets lack a season of its own series' history is left out for every method
+    (the seasonal naive would reach into the series before it).
+    """
+    starts = np.sort(store.starts[block], kind="stable")
+    series = window_series(starts, series_starts)
+    kept = starts - series_starts[series] + store.spec.window >= season
+    return starts[kept], series[kept]
+
+
+def panel_blocks(
     model: keras.Model,
     store: WindowStore,
     target: np.ndarray,
@@ -50,32 +62,33 @@ def panel_block(
     statistical: Mapping[str, np.ndarray],
     indices: np.ndarray,
     season: int,
-    block: str,
-) -> PanelBlock:
-    """Every method's forecasts of a block's windows, in each window's own series' units.
+    blocks: tuple[str, ...],
+) -> dict[str, PanelBlock]:
+    """Every method's forecasts of each block's windows, in each window's own series' units.
 
-    A window whose targets lack a season of its own series' history is left out for every method
-    (the seasonal naive would reach into the series before it).
+    The ridge forecasts every block before the network does: its chunks' temporaries then come
+    before the memory TensorFlow keeps once it has predicted (the stage's peak at 10,000 series).
     """
-    starts = np.sort(store.starts[block], kind="stable")
-    series = window_series(starts, series_starts)
-    kept = starts - series_starts[series] + store.spec.window >= season
-    starts, series = starts[kept], series[kept]
-    rows = store.spec.target_rows(starts)
-    last_input = store.last_inputs(starts)
-    forecasts = {
-        NETWORK: scalers.target_to_original(predict_windows(model, store, starts), last_input, series, store.delta),
-        "persistence": simple.persistence(target, rows),
-        "seasonal_naive": simple.seasonal_naive(target, rows, season),
-        "window_mean": simple.window_mean(target, rows, store.spec.window),
-        "drift": simple.drift(target, rows, store.spec.window),
-        NAIVE2: simple.naive2(target, rows, indices, series, series_starts[series]),
-        "linear_ar": scalers.target_to_original(linear_forecast(linear_ar, store, starts), last_input, series, store.delta),
-    }
-    origins = rows[:, 0] - 1
-    for name, table in statistical.items():
-        forecasts[name] = table[origins, : rows.shape[1]]
-    return PanelBlock(rows, series, target[rows], forecasts)
+    windows = {block: block_windows(store, series_starts, season, block) for block in blocks}
+    linear = {block: linear_forecast(linear_ar, store, starts) for block, (starts, _) in windows.items()}
+    scored = {}
+    for block, (starts, series) in windows.items():
+        rows = store.spec.target_rows(starts)
+        last_input = store.last_inputs(starts)
+        forecasts = {
+            NETWORK: scalers.target_to_original(predict_windows(model, store, starts), last_input, series, store.delta),
+            "persistence": simple.persistence(target, rows),
+            "seasonal_naive": simple.seasonal_naive(target, rows, season),
+            "window_mean": simple.window_mean(target, rows, store.spec.window),
+            "drift": simple.drift(target, rows, store.spec.window),
+            NAIVE2: simple.naive2(target, rows, indices, series, series_starts[series]),
+            "linear_ar": scalers.target_to_original(linear.pop(block), last_input, series, store.delta),
+        }
+        origins = rows[:, 0] - 1
+        for name, table in statistical.items():
+            forecasts[name] = table[origins, : rows.shape[1]]
+        scored[block] = PanelBlock(rows, series, target[rows], forecasts)
+    return scored
 
 
 def train_ranges(target: np.ndarray, edges: Edges) -> np.ndarray:
