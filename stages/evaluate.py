@@ -15,9 +15,9 @@ from honest_forecast.io import load_arrays, read_json, save_arrays, write_json
 from honest_forecast.names import NETWORK
 from honest_forecast.params import Params, load_params
 from honest_forecast.paths import SERIES_FILE, FoldPaths, fold_paths
-from honest_forecast.scoring.panel import panel_metrics
+from honest_forecast.scoring.panel import scored_metrics, series_scores
 from honest_forecast.windows.scaling import Scaler, SeriesScalers
-from honest_forecast.windows.split import Split
+from honest_forecast.windows.split import Edges, Split
 from honest_forecast.windows.store import WindowStore
 
 quiet_tensorflow(entry_point=__name__ == "__main__")  # before anything imports keras
@@ -41,7 +41,10 @@ def main() -> None:
     paths = fold_paths(stage_fold())
     stored = Series.load(SERIES_FILE)
     if stored.is_panel:
-        many_series(stored, params, paths)
+        series, edges = panel_fold_view(stored, paths.fold, Split.of(params))
+        values = series.target, series.series_starts, series.season, series.series_ids
+        del stored, series  # all evaluate reads of millions of rows: their timestamps are not kept
+        many_series(values, edges, params, paths)
         return
     series, train_end, _ = fold_view(stored, paths.fold, Split.of(params))
     del stored
@@ -92,12 +95,10 @@ def main() -> None:
     )
 
 
-def many_series(stored: Series, params: Params, paths: FoldPaths) -> None:
-    """A panel: the global network and every baseline, scored per series and summed up across series."""
-    series, edges = panel_fold_view(stored, paths.fold, Split.of(params))
-    del stored
-    target, series_starts, season, ids = series.target, series.series_starts, series.season, series.series_ids
-    del series  # all evaluate reads of millions of rows: their timestamps are not kept
+def many_series(values: tuple, edges: Edges, params: Params, paths: FoldPaths) -> None:
+    """A panel (its ``values``: target, series starts, season, ids): the global network and every baseline, scored
+    per series and summed up across series."""
+    target, series_starts, season, ids = values
     scalers = SeriesScalers.from_dict(read_json(paths.scaler))
     store = WindowStore.load(paths.arrays)
     with warnings.catch_warnings():
@@ -106,28 +107,32 @@ def many_series(stored: Series, params: Params, paths: FoldPaths) -> None:
     linear_ar = fit_linear_autoregression(store, store.starts["train"], params.ridge_alpha)
     indices, seasonal = naive2_indices(target, edges, season)
     scales = mase_scales(target, edges, season)
+    saved = dict(zip(EVALUATED_BLOCKS, (paths.valid_forecasts, paths.test_forecasts), strict=True))
+    scores, test = {}, None
     with np.load(paths.statistical, allow_pickle=False) as statistical:  # one method's table of every row read at a time
-        blocks = panel_blocks(
+        forecast = panel_blocks(
             model, store, target, series_starts, scalers, linear_ar, statistical, indices, season, EVALUATED_BLOCKS
         )
-    del store, model  # every row's features: not kept through the scoring
-    metrics, scores = panel_metrics(blocks, {b: scales[blocks[b].series] for b in blocks}, ids, params.seed)
+        for block, scored in forecast:  # each block scored and saved, then let go of: the valid one before the test one
+            scores[block] = series_scores(scored, scales[scored.series], len(ids))
+            save_arrays(
+                saved[block],
+                rows=scored.rows,
+                series=scored.series,
+                actual=scored.actual,
+                mase_scale=scales[scored.series],
+                **{f"forecast_{name}": values for name, values in scored.forecasts.items()},
+            )
+            test = scored if block == EVALUATED_BLOCKS[-1] else None
+            del scored
+    del store, model, forecast  # every row's features: not kept through the scoring
+    metrics = scored_metrics(scores, test, ids, params.seed)
     metrics["naive2_seasonal_series"] = int(seasonal.sum())
     metrics["ridge_alpha"] = alpha_record(linear_ar.alpha)
     audit = read_json(paths.audit)
     metrics["audit"] = {"leak_free": audit["checks"]["leak_free"], "series_leak_free": audit["checks"]["series_leak_free"]}
-    for block, arrays in ((EVALUATED_BLOCKS[0], paths.valid_forecasts), (EVALUATED_BLOCKS[1], paths.test_forecasts)):
-        scored = blocks[block]
-        save_arrays(
-            arrays,
-            rows=scored.rows,
-            series=scored.series,
-            actual=scored.actual,
-            mase_scale=scales[scored.series],
-            **{f"forecast_{name}": forecast for name, forecast in scored.forecasts.items()},
-        )
     ranges = train_ranges(target, edges)
-    diagnostics = panel_diagnostics(metrics, series_checks(scores["test"], blocks["test"], ids, ranges))
+    diagnostics = panel_diagnostics(metrics, series_checks(scores["test"], test, ids, ranges))
     write_json(paths.metrics, {"fold": paths.fold, **metrics})
     write_json(paths.diagnostics, diagnostics)
     test, tested = metrics["test"], metrics["significance"]

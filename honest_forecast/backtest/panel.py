@@ -7,7 +7,7 @@ Naive2, the reference of OWA; honest_forecast/scoring/panel.py scores them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import keras
 import numpy as np
@@ -63,32 +63,54 @@ def panel_blocks(
     indices: np.ndarray,
     season: int,
     blocks: tuple[str, ...],
-) -> dict[str, PanelBlock]:
-    """Every method's forecasts of each block's windows, in each window's own series' units.
+) -> Iterator[tuple[str, PanelBlock]]:
+    """Every method's forecasts of each block's windows, in each window's own series' units, a block at a time (a
+    block let go of is not held while the next is forecast).
 
-    The ridge forecasts every block before the network does: its chunks' temporaries then come
-    before the memory TensorFlow keeps once it has predicted (the stage's peak at 10,000 series).
+    The ridge's forecasts and the statistical ones are read for every block before the network
+    predicts: their temporaries then come before the memory TensorFlow keeps once it has (the
+    stage's peak at 10,000 series).
     """
     windows = {block: block_windows(store, series_starts, season, block) for block in blocks}
     linear = {block: linear_forecast(linear_ar, store, starts) for block, (starts, _) in windows.items()}
-    scored = {}
-    for block, (starts, series) in windows.items():
-        rows = store.spec.target_rows(starts)
-        last_input = store.last_inputs(starts)
-        forecasts = {
-            NETWORK: scalers.target_to_original(predict_windows(model, store, starts), last_input, series, store.delta),
-            "persistence": simple.persistence(target, rows),
-            "seasonal_naive": simple.seasonal_naive(target, rows, season),
-            "window_mean": simple.window_mean(target, rows, store.spec.window),
-            "drift": simple.drift(target, rows, store.spec.window),
-            NAIVE2: simple.naive2(target, rows, indices, series, series_starts[series]),
-            "linear_ar": scalers.target_to_original(linear.pop(block), last_input, series, store.delta),
-        }
-        origins = rows[:, 0] - 1
-        for name, table in statistical.items():
-            forecasts[name] = table[origins, : rows.shape[1]]
-        scored[block] = PanelBlock(rows, series, target[rows], forecasts)
-    return scored
+    rows = {block: store.spec.target_rows(starts) for block, (starts, _) in windows.items()}
+    read = {block: {} for block in blocks}
+    for name, table in statistical.items():  # each method's table of every row read once, for every block
+        for block, at in rows.items():
+            read[block][name] = table[at[:, 0] - 1, : at.shape[1]]
+    del rows
+    for block, (starts, series) in windows.items():  # no block handed out is kept here
+        ridge, made = linear.pop(block), read.pop(block)
+        yield block, block_forecasts(model, store, target, series_starts, scalers, ridge, made, indices, season, starts, series)
+
+
+def block_forecasts(
+    model: keras.Model,
+    store: WindowStore,
+    target: np.ndarray,
+    series_starts: np.ndarray,
+    scalers: SeriesScalers,
+    linear: np.ndarray,
+    statistical: dict[str, np.ndarray],
+    indices: np.ndarray,
+    season: int,
+    starts: np.ndarray,
+    series: np.ndarray,
+) -> PanelBlock:
+    """Every method's forecasts of the windows at ``starts`` (of ``series``); the ridge's ``linear`` and the
+    ``statistical`` ones already read."""
+    rows = store.spec.target_rows(starts)
+    last_input = store.last_inputs(starts)
+    forecasts = {
+        NETWORK: scalers.target_to_original(predict_windows(model, store, starts), last_input, series, store.delta),
+        "persistence": simple.persistence(target, rows),
+        "seasonal_naive": simple.seasonal_naive(target, rows, season),
+        "window_mean": simple.window_mean(target, rows, store.spec.window),
+        "drift": simple.drift(target, rows, store.spec.window),
+        NAIVE2: simple.naive2(target, rows, indices, series, series_starts[series]),
+        "linear_ar": scalers.target_to_original(linear, last_input, series, store.delta),
+    }
+    return PanelBlock(rows, series, target[rows], forecasts | statistical)
 
 
 def train_ranges(target: np.ndarray, edges: Edges) -> np.ndarray:

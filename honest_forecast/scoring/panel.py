@@ -181,7 +181,15 @@ def panel_metrics(
     for every series, the per-series choice, and the test of the network against the best baseline across series;
     then each block's per-series scores."""
     scores = {block: series_scores(blocks[block], window_scales[block], len(ids)) for block in blocks}
-    summary = {block: aggregates(scores[block]) for block in blocks}
+    return scored_metrics(scores, blocks["test"], ids, seed), scores
+
+
+def scored_metrics(
+    scores: dict[str, dict[str, dict[str, np.ndarray]]], test_block: PanelBlock, ids: tuple[str, ...], seed: int
+) -> dict:
+    """panel_metrics from each block's per-series scores and the test block's windows alone: a stage with millions of
+    windows scores its valid block and lets it go before it forecasts the test block."""
+    summary = {block: aggregates(scores[block]) for block in scores}
     chosen = select(summary["valid"])
     rival = select({name: entry for name, entry in summary["valid"].items() if name != NETWORK})
     choice, choices = per_series_choice(scores["valid"], scores["test"])
@@ -204,8 +212,8 @@ def panel_metrics(
             "methods_chosen": {str(name): int((choices == name).sum()) for name in dict.fromkeys(choices.tolist())},
             "beats_one_method_on_test": bool(owa(choice_smape, choice_mase, test[NAIVE2]) < test[chosen]["owa"]),
         },
-        "significance": across_series(scores["test"], blocks["test"], rival, seed),
-    }, scores
+        "significance": across_series(scores["test"], test_block, rival, seed),
+    }
 
 
 def pooled_block(arrays: list[dict[str, np.ndarray]]) -> tuple[PanelBlock, np.ndarray]:
