@@ -114,14 +114,15 @@ def many_series(values: tuple, edges: Edges, params: Params, paths: FoldPaths) -
             model, store, target, series_starts, scalers, linear_ar, statistical, indices, season, EVALUATED_BLOCKS
         )
         for block, scored in forecast:  # each block scored and saved, then let go of: the valid one before the test one
-            scores[block] = series_scores(scored, scales[scored.series], len(ids))
+            window_scales = scales[scored.series]
+            scores[block] = series_scores(scored, window_scales, len(ids))
             save_arrays(
                 saved[block],
                 rows=scored.rows,
                 series=scored.series,
                 actual=scored.actual,
-                mase_scale=scales[scored.series],
-                **{f"forecast_{name}": values for name, values in scored.forecasts.items()},
+                mase_scale=window_scales,
+                **{f"forecast_{name}": made for name, made in scored.forecasts.items()},
             )
             test = scored if block == EVALUATED_BLOCKS[-1] else None
             del scored
